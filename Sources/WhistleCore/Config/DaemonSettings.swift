@@ -1,0 +1,42 @@
+/// The daemon's own settings: `config/whistle.yaml`.
+public struct DaemonSettings: Sendable, Hashable {
+    public var httpHost: String = "127.0.0.1"
+    public var httpPort: Int = 8080
+    /// `postgres://…`; nil means the embedded cluster under `dataDirectory`.
+    public var databaseURL: String?
+    /// The embedded cluster's data folder, relative to the working directory unless absolute.
+    public var dataDirectory: String = ".whistle/pgdata"
+    public var poolSize: Int = 20
+    /// The folder of tenant configurations, relative to the configuration folder.
+    public var tenantsDirectory: String = "tenants"
+    public var calendarsDirectory: String = "calendars"
+
+    public init() {}
+
+    /// Parses `whistle.yaml`; every key is optional.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonSettings {
+        var settings = DaemonSettings()
+        let root = try ConfigNode.parse(text, file: file)
+        try root.allowKeys(["http", "database", "tenants", "calendars"])
+        if let http = try root.optional("http") {
+            try http.allowKeys(["host", "port"])
+            settings.httpHost = try http.optionalString("host") ?? settings.httpHost
+            if let port = try http.optional("port") {
+                settings.httpPort = try port.int()
+                guard (0...65535).contains(settings.httpPort) else { throw port.error("must be between 0 and 65535") }
+            }
+        }
+        if let database = try root.optional("database") {
+            try database.allowKeys(["url", "dataDir", "poolSize"])
+            settings.databaseURL = try database.optionalString("url")
+            settings.dataDirectory = try database.optionalString("dataDir") ?? settings.dataDirectory
+            if let pool = try database.optional("poolSize") {
+                settings.poolSize = try pool.int()
+                guard (1...500).contains(settings.poolSize) else { throw pool.error("must be between 1 and 500") }
+            }
+        }
+        settings.tenantsDirectory = try root.optionalString("tenants") ?? settings.tenantsDirectory
+        settings.calendarsDirectory = try root.optionalString("calendars") ?? settings.calendarsDirectory
+        return settings
+    }
+}
