@@ -1,0 +1,57 @@
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import WhistleCore
+import WhistleStore
+
+/// Everything the HTTP application needs; the `whistle serve` command and the tests build it alike.
+public struct WhistleApplicationContext: Sendable {
+    public var database: Database
+    public var migrator: Migrator
+    public var registry: PrometheusCollectorRegistry
+    public var host: String
+    public var port: Int
+    public var logger: Logger
+
+    public init(database: Database, migrator: Migrator, registry: PrometheusCollectorRegistry, host: String, port: Int, logger: Logger) {
+        self.database = database
+        self.migrator = migrator
+        self.registry = registry
+        self.host = host
+        self.port = port
+        self.logger = logger
+    }
+}
+
+/// Builds the router of the API: health, metrics and the tenant directory.
+public func buildRouter(_ context: WhistleApplicationContext) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    HealthRoutes(database: context.database, migrator: context.migrator, registry: context.registry).add(to: router)
+    DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: router)
+    return router
+}
+
+/// Builds the application: the PostgreSQL client runs as a service in the application's
+/// service group (listed first, so it stops last), and `beforeServerStarts` work (migrations,
+/// configuration) runs once it is up and before the first request is served.
+public func buildApplication(
+    _ context: WhistleApplicationContext,
+    services: [any Service] = [],
+    beforeServerStarts: [@Sendable () async throws -> Void] = [],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    var app = Application(
+        router: buildRouter(context),
+        configuration: .init(address: .hostname(context.host, port: context.port), serverName: "whistle"),
+        services: [context.database.client] + services,
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: context.logger)
+    for process in beforeServerStarts {
+        app.beforeServerStarts(perform: process)
+    }
+    return app
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import WhistleStore
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Work with the configuration folder.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check", abstract: "Validate a configuration folder without a database; every problem is printed as file:line:column: reason.")
+
+        @Argument(help: "The configuration folder (default: config).")
+        var directory: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                var common = try CommonOptions.parse([])
+                common.config = directory
+                let config = try common.readConfiguration()
+                for tenant in config.tenants {
+                    let d = tenant.directory
+                    print(
+                        "ok  \(d.tenant.code)  \(d.tenant.name): \(d.territories.count) territories, \(d.compounds.count) compounds, \(d.departments.count) departments"
+                    )
+                }
+                print("configuration is valid: \(config.tenants.count) tenant(s)")
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import WhistleCore
+import WhistleServer
+import WhistleStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the daemon: HTTP API, migrations and configuration loading (embedded PostgreSQL unless a URL is given).")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Address to listen on (env WHISTLE_HTTP_HOST; default from whistle.yaml, 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on, 0 for any free one (env WHISTLE_HTTP_PORT; default from whistle.yaml, 8080).")
+    var port: Int?
+
+    func run() async throws {
+        try await reportingFailures {
+            let logger = common.makeLogger("whistle")
+            let config = try common.readConfiguration()
+            let settings = config.settings
+            let environment = common.environment
+            let host = host ?? environment["WHISTLE_HTTP_HOST"] ?? settings.httpHost
+            let port = try port ?? environment["WHISTLE_HTTP_PORT"].map { text in
+                guard let value = Int(text) else { throw CommandFailure("WHISTLE_HTTP_PORT '\(text)' is not a number") }
+                return value
+            } ?? settings.httpPort
+            let migrations = try Migration.load(from: try Migration.locateDirectory(explicit: common.sqlDir))
+
+            let prepared = try await DatabaseBootstrap.prepare(
+                url: common.databaseURL(settings: settings), dataDirectory: common.dataDirectory(settings: settings), logger: logger)
+            defer {
+                if let embedded = prepared.embedded {
+                    do { try embedded.stop() } catch { printError("error: \(error)") }
+                }
+            }
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            let client = try DatabaseBootstrap.makeClient(prepared.settings, poolSize: settings.poolSize, logger: logger)
+            let database = Database(client: client, logger: logger)
+            let migrator = Migrator(client: client, migrations: migrations, logger: logger)
+            let context = WhistleApplicationContext(
+                database: database, migrator: migrator, registry: registry, host: host, port: port, logger: logger)
+            let tenants = config.tenants
+            let app = buildApplication(
+                context,
+                beforeServerStarts: [
+                    {
+                        let applied = try await migrator.migrate()
+                        if !applied.isEmpty { logger.info("migrations applied", metadata: ["files": "\(applied.joined(separator: ", "))"]) }
+                        let results = try await DirectoryStore(database: database).load(tenants)
+                        for result in results {
+                            logger.info(
+                                result.changed ? "tenant configuration loaded" : "tenant configuration unchanged",
+                                metadata: ["tenant": "\(result.tenant)"])
+                        }
+                    }
+                ],
+                onServerRunning: { port in
+                    logger.notice("whistle is serving", metadata: ["address": "http://\(host):\(port)", "tenants": "\(tenants.count)"])
+                })
+            try await app.runService()
+        }
+    }
+}
