@@ -1,5 +1,5 @@
 # Builds the daemon with the official Swift image and runs it from a slim one.
-FROM swift:6.1-jammy AS build
+FROM swift:6.3-noble AS build
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
@@ -7,8 +7,8 @@ COPY Tests ./Tests
 RUN swift build -c release --product whistle --static-swift-stdlib \
  && mkdir -p /staging/bin && cp "$(swift build -c release --show-bin-path)/whistle" /staging/bin/
 
-FROM ubuntu:jammy
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata libcurl4 libxml2 \
+FROM ubuntu:noble
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /app whistle
 WORKDIR /app
