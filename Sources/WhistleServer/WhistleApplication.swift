@@ -13,8 +13,17 @@ public struct WhistleApplicationContext: Sendable {
     public var host: String
     public var port: Int
     public var logger: Logger
+    /// The deadline scheduler, when this daemon runs one; `/readyz` waits until it is armed.
+    public var scheduler: TimerScheduler?
+    /// Warnings an operator must act on (a calendar running out), shown by `/readyz`.
+    public var warnings: @Sendable () -> [String]
 
-    public init(database: Database, migrator: Migrator, registry: PrometheusCollectorRegistry, host: String, port: Int, logger: Logger) {
+    public init(
+        database: Database, migrator: Migrator, registry: PrometheusCollectorRegistry, host: String, port: Int,
+        scheduler: TimerScheduler? = nil, warnings: @escaping @Sendable () -> [String] = { [] }, logger: Logger
+    ) {
+        self.scheduler = scheduler
+        self.warnings = warnings
         self.database = database
         self.migrator = migrator
         self.registry = registry
@@ -30,13 +39,17 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<BasicReq
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
-    HealthRoutes(database: context.database, migrator: context.migrator, registry: context.registry).add(to: router)
+    HealthRoutes(
+        database: context.database, migrator: context.migrator, registry: context.registry, scheduler: context.scheduler,
+        warnings: context.warnings
+    ).add(to: router)
     DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: router)
     return router
 }
 
 /// Builds the application: the PostgreSQL client runs as a service in the application's
-/// service group (listed first, so it stops last), and `beforeServerStarts` work (migrations,
+/// service group (listed first, so it stops last), then the deadline scheduler (stopped after
+/// the HTTP server, before the client), and `beforeServerStarts` work (migrations,
 /// configuration) runs once it is up and before the first request is served.
 public func buildApplication(
     _ context: WhistleApplicationContext,
@@ -47,7 +60,7 @@ public func buildApplication(
     var app = Application(
         router: buildRouter(context),
         configuration: .init(address: .hostname(context.host, port: context.port), serverName: "whistle"),
-        services: [context.database.client] + services,
+        services: [context.database.client] + (context.scheduler.map { [$0] } ?? []) + services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: context.logger)
     for process in beforeServerStarts {

@@ -24,7 +24,15 @@ struct ConfigCommand: AsyncParsableCommand {
                         "ok  \(d.tenant.code)  \(d.tenant.name): \(d.territories.count) territories, \(d.compounds.count) compounds, \(d.departments.count) departments"
                     )
                 }
-                print("configuration is valid: \(config.tenants.count) tenant(s)")
+                for name in config.calendars.keys.sorted() {
+                    let calendar = config.calendars[name]!
+                    let years = calendar.coveredYears.map { "\($0.lowerBound)–\($0.upperBound)" } ?? "no years"
+                    print("ok  calendar \(name)  \(calendar.name): \(years)")
+                }
+                for warning in config.calendarWarnings(now: Date()) {
+                    printError("warning: \(warning)")
+                }
+                print("configuration is valid: \(config.tenants.count) tenant(s), \(config.calendars.count) calendar(s)")
             }
         }
     }

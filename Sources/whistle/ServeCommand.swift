@@ -45,8 +45,15 @@ struct ServeCommand: AsyncParsableCommand {
             let client = try DatabaseBootstrap.makeClient(prepared.settings, poolSize: settings.poolSize, logger: logger)
             let database = Database(client: client, logger: logger)
             let migrator = Migrator(client: client, migrations: migrations, logger: logger)
+            let scheduler = TimerScheduler(
+                database: database, settings: settings.scheduler, waitsForOpen: true,
+                logger: common.makeLogger("whistle.scheduler"))
+            for warning in config.calendarWarnings(now: Date()) {
+                logger.warning("\(warning)")
+            }
             let context = WhistleApplicationContext(
-                database: database, migrator: migrator, registry: registry, host: host, port: port, logger: logger)
+                database: database, migrator: migrator, registry: registry, host: host, port: port, scheduler: scheduler,
+                warnings: { config.calendarWarnings(now: Date()) }, logger: logger)
             let tenants = config.tenants
             let app = buildApplication(
                 context,
@@ -60,6 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
                                 result.changed ? "tenant configuration loaded" : "tenant configuration unchanged",
                                 metadata: ["tenant": "\(result.tenant)"])
                         }
+                        // The schema is in place: the scheduler may load its wheel and fire.
+                        scheduler.open()
                     }
                 ],
                 onServerRunning: { port in

@@ -79,4 +79,23 @@ struct ConfigNodeTests {
         #expect(custom.poolSize == 5)
         #expect(throws: ConfigError.self) { _ = try DaemonSettings.parse("http:\n  port: 70000\n", file: "w.yaml") }
     }
+
+    @Test("scheduler settings: defaults, overrides and what is refused")
+    func schedulerSettings() throws {
+        let defaults = try DaemonSettings.parse("http:\n  port: 8080\n", file: "whistle.yaml").scheduler
+        #expect(defaults == SchedulerSettings())
+        #expect(defaults.leaseSeconds == 30 && defaults.batchSize == 500 && defaults.horizonSeconds == 86_400)
+        let custom = try DaemonSettings.parse("scheduler:\n  batchSize: 20\n  sweepSeconds: 1\n", file: "w.yaml").scheduler
+        #expect(custom.batchSize == 20 && custom.sweepSeconds == 1)
+        #expect {
+            _ = try DaemonSettings.parse("scheduler:\n  horizonSeconds: 600\n  refillSeconds: 900\n", file: "w.yaml")
+        } throws: { error in
+            (error as? ConfigError)?.reason.contains("shorter than horizonSeconds") == true
+        }
+        #expect {
+            _ = try DaemonSettings.parse("scheduler:\n  batchSize: 0\n", file: "w.yaml")
+        } throws: { error in
+            (error as? ConfigError).map { $0.line == 2 && $0.reason.contains("between 1 and 10000") } == true
+        }
+    }
 }

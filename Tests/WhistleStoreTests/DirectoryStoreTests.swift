@@ -91,6 +91,9 @@ struct DirectoryStoreTests {
         let bad = root.appendingPathComponent("tenants/bad")
         try FileManager.default.createDirectory(at: good, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+        // Tenants count working days in calendar 'cn': the folder needs it to be otherwise valid.
+        try FileManager.default.copyItem(
+            at: TestPostgres.configDirectory.appendingPathComponent("calendars"), to: root.appendingPathComponent("calendars"))
         try "tenant:\n  code: good\n  name: 好县\n  kind: county\n  source: t\n".write(
             to: good.appendingPathComponent("directory.yaml"), atomically: true, encoding: .utf8)
         try "tenant:\n  code: bad\n  name: 坏县\n  kind: county\n  source: t\ndepartments:\n  - code: x\n    name: 部门\n    kind: bureau\n"

@@ -10,6 +10,7 @@ public struct DaemonSettings: Sendable, Hashable {
     /// The folder of tenant configurations, relative to the configuration folder.
     public var tenantsDirectory: String = "tenants"
     public var calendarsDirectory: String = "calendars"
+    public var scheduler = SchedulerSettings()
 
     public init() {}
 
@@ -17,7 +18,7 @@ public struct DaemonSettings: Sendable, Hashable {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonSettings {
         var settings = DaemonSettings()
         let root = try ConfigNode.parse(text, file: file)
-        try root.allowKeys(["http", "database", "tenants", "calendars"])
+        try root.allowKeys(["http", "database", "tenants", "calendars", "scheduler"])
         if let http = try root.optional("http") {
             try http.allowKeys(["host", "port"])
             settings.httpHost = try http.optionalString("host") ?? settings.httpHost
@@ -34,6 +35,9 @@ public struct DaemonSettings: Sendable, Hashable {
                 settings.poolSize = try pool.int()
                 guard (1...500).contains(settings.poolSize) else { throw pool.error("must be between 1 and 500") }
             }
+        }
+        if let scheduler = try root.optional("scheduler") {
+            settings.scheduler = try SchedulerSettings.parse(scheduler)
         }
         settings.tenantsDirectory = try root.optionalString("tenants") ?? settings.tenantsDirectory
         settings.calendarsDirectory = try root.optionalString("calendars") ?? settings.calendarsDirectory

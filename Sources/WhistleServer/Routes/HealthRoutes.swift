@@ -2,11 +2,14 @@ import Hummingbird
 import Prometheus
 import WhistleStore
 
-/// `/healthz` (the process answers), `/readyz` (database reachable, migrations current) and `/metrics`.
+/// `/healthz` (the process answers), `/readyz` (database reachable, migrations current, deadline
+/// scheduler armed) and `/metrics`.
 struct HealthRoutes: Sendable {
     let database: Database
     let migrator: Migrator
     let registry: PrometheusCollectorRegistry
+    let scheduler: TimerScheduler?
+    let warnings: @Sendable () -> [String]
 
     struct Health: ResponseEncodable {
         var status: String
@@ -17,6 +20,9 @@ struct HealthRoutes: Sendable {
         var database: String
         var migrations: String
         var tenants: Int
+        /// Timers in the scheduler's wheel, when this daemon runs a scheduler.
+        var timers: Int?
+        var warnings: [String]
     }
 
     func add(to router: Router<some RequestContext>) {
@@ -36,8 +42,13 @@ struct HealthRoutes: Sendable {
             guard status.isCurrent else {
                 throw Problem.unavailable("数据库迁移未完成,待执行:\(status.pending.map(String.init).joined(separator: ", "))。")
             }
+            if let scheduler, !scheduler.status.isArmed {
+                throw Problem.unavailable("截止时间调度器正在装载定时器(deadline scheduler not armed yet)。")
+            }
             let tenants = try await DirectoryStore(database: database).tenantCodes().count
-            return Readiness(status: "ready", database: "ok", migrations: "current", tenants: tenants)
+            return Readiness(
+                status: "ready", database: "ok", migrations: "current", tenants: tenants, timers: scheduler?.status.wheelCount,
+                warnings: warnings())
         }
         router.get("/metrics") { _, _ -> Response in
             Response(

@@ -8,11 +8,23 @@ public struct ConfigDirectory: Sendable {
         public var directory: Directory
         public var directoryFile: String
         public var directoryText: String
+        /// The tenant's own days off and on (`calendar.yaml` in its folder), if it has any.
+        public var localDays: WorkCalendar.LocalAdjustments?
     }
 
     public var root: URL
     public var settings: DaemonSettings
     public var tenants: [TenantFiles]
+    /// The working-day calendars of `calendars/`, by file name without `.yaml` (`cn`).
+    public var calendars: [String: WorkCalendar]
+
+    /// The calendar a tenant counts working days in: its named calendar with its local days.
+    public func calendar(for tenant: String) -> WorkCalendar? {
+        guard let files = tenants.first(where: { $0.directory.tenant.code == tenant }),
+            let base = calendars[files.directory.tenant.calendar]
+        else { return nil }
+        return files.localDays.map { base.merged(with: $0) } ?? base
+    }
 
     /// Reads and validates everything under `root`, reporting every broken file, not only the first.
     public static func read(_ root: URL) throws(ConfigErrors) -> ConfigDirectory {
@@ -31,6 +43,21 @@ public struct ConfigDirectory: Sendable {
                 problems.append(error)
             }
         }
+        var calendars: [String: WorkCalendar] = [:]
+        let calendarsRoot = root.appendingPathComponent(settings.calendarsDirectory)
+        let calendarFiles = ((try? fm.contentsOfDirectory(atPath: calendarsRoot.path)) ?? []).sorted()
+        for name in calendarFiles where name.hasSuffix(".yaml") && !name.hasPrefix(".") {
+            let file = calendarsRoot.appendingPathComponent(name)
+            do {
+                calendars[String(name.dropLast(5))] = try WorkCalendar.parse(try readText(file), file: file.path)
+            } catch let error as ConfigError {
+                problems.append(error)
+            } catch let errors as ConfigErrors {
+                problems += errors.errors
+            } catch {
+                problems.append(ConfigError(file: file.path, reason: "\(error)"))
+            }
+        }
         var tenants: [TenantFiles] = []
         let tenantsRoot = root.appendingPathComponent(settings.tenantsDirectory)
         let folders = ((try? fm.contentsOfDirectory(atPath: tenantsRoot.path)) ?? []).sorted()
@@ -46,7 +73,18 @@ public struct ConfigDirectory: Sendable {
                 if directory.tenant.code != folder {
                     problems.append(ConfigError(file: file.path, reason: "tenant code '\(directory.tenant.code)' differs from its folder name '\(folder)'"))
                 }
-                tenants.append(TenantFiles(directory: directory, directoryFile: file.path, directoryText: text))
+                if calendars[directory.tenant.calendar] == nil {
+                    problems.append(
+                        ConfigError(
+                            file: file.path,
+                            reason: "tenant '\(directory.tenant.code)' counts working days in calendar '\(directory.tenant.calendar)', which \(settings.calendarsDirectory)/ does not hold"))
+                }
+                var localDays: WorkCalendar.LocalAdjustments?
+                let localFile = tenantsRoot.appendingPathComponent(folder).appendingPathComponent("calendar.yaml")
+                if fm.fileExists(atPath: localFile.path) {
+                    localDays = try WorkCalendar.LocalAdjustments.parse(try readText(localFile), file: localFile.path)
+                }
+                tenants.append(TenantFiles(directory: directory, directoryFile: file.path, directoryText: text, localDays: localDays))
             } catch let error as ConfigError {
                 problems.append(error)
             } catch let errors as ConfigErrors {
@@ -56,7 +94,23 @@ public struct ConfigDirectory: Sendable {
             }
         }
         guard problems.isEmpty else { throw ConfigErrors(problems) }
-        return ConfigDirectory(root: root, settings: settings, tenants: tenants)
+        return ConfigDirectory(root: root, settings: settings, tenants: tenants, calendars: calendars)
+    }
+
+    /// One line per calendar that runs out within `WorkCalendar.coverageWarningDays` of `now`:
+    /// deadlines past its last year cannot be set until the next year's notice is added.
+    public func calendarWarnings(now: Date) -> [String] {
+        calendars.keys.sorted().compactMap { name -> String? in
+            let calendar = calendars[name]!
+            let today = CivilDate(now, in: calendar.timeZone)
+            guard calendar.coverageRunsOut(on: today), let end = calendar.coverageEnd else { return nil }
+            let left = today.days(to: end)
+            let file = "\(settings.calendarsDirectory)/\(name).yaml"
+            if left < 0 {
+                return "calendar '\(name)' (\(calendar.name)) ended on \(end): no deadline after it can be set; add \(end.year + 1) from the State Council's notice to \(file)"
+            }
+            return "calendar '\(name)' (\(calendar.name)) covers working days only until \(end), \(left) day(s) from now; add \(end.year + 1) from the State Council's notice to \(file) before then"
+        }
     }
 
     static func readText(_ file: URL) throws(ConfigError) -> String {

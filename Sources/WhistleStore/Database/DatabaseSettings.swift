@@ -81,6 +81,23 @@ public struct DatabaseSettings: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The settings as a URL that `init(url:)` reads back (the password included: not for logs).
+    public var url: String {
+        func escaped(_ text: String) -> String {
+            text.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed.subtracting(CharacterSet(charactersIn: ":@/"))) ?? text
+        }
+        let credentials = escaped(username) + (password.map { ":" + escaped($0) } ?? "")
+        let tls = requireTLS ? "sslmode=require" : "sslmode=disable"
+        switch endpoint {
+        case .tcp(let host, let port):
+            return "postgres://\(credentials)@\(host):\(port)/\(escaped(database))?\(tls)"
+        case .unixSocket(let path):
+            let directory = (path as NSString).deletingLastPathComponent
+            let port = path.split(separator: ".").last.flatMap { Int($0) } ?? 5432
+            return "postgres://\(credentials)@/\(escaped(database))?host=\(directory)&port=\(port)"
+        }
+    }
+
     /// The same server, another database.
     public func with(database: String) -> DatabaseSettings {
         var copy = self

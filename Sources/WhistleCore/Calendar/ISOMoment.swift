@@ -1,0 +1,61 @@
+import Foundation
+
+/// ISO 8601 moments as operators type and read them: `2026-09-30T17:30:00+08:00`.
+public enum ISOMoment {
+    /// Parses `YYYY-MM-DD` (the start of that day) or `YYYY-MM-DDTHH:MM[:SS[.fff]]` with an optional
+    /// `Z` or `±HH:MM` offset; without an offset the moment is read in `timeZone`. Nil if malformed.
+    public static func parse(_ text: String, in timeZone: TimeZone) -> Date? {
+        if let date = CivilDate(text) { return date.start(in: timeZone) }
+        guard text.count >= 16, let date = CivilDate(String(text.prefix(10))) else { return nil }
+        var rest = Substring(text.dropFirst(10))
+        guard rest.first == "T" || rest.first == " " else { return nil }
+        rest = rest.dropFirst()
+        // Offset: Z, or the last '+' / '-' in the time part.
+        var zone = timeZone
+        if rest.hasSuffix("Z") {
+            zone = TimeZone(secondsFromGMT: 0)!
+            rest = rest.dropLast()
+        } else if let sign = rest.lastIndex(where: { $0 == "+" || $0 == "-" }) {
+            let offset = rest[rest.index(after: sign)...].replacingOccurrences(of: ":", with: "")
+            guard offset.count == 4, let hh = Int(offset.prefix(2)), let mm = Int(offset.suffix(2)), hh < 24, mm < 60 else { return nil }
+            let seconds = (hh * 3600 + mm * 60) * (rest[sign] == "-" ? -1 : 1)
+            guard let fixed = TimeZone(secondsFromGMT: seconds) else { return nil }
+            zone = fixed
+            rest = rest[..<sign]
+        }
+        let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, parts[0].count == 2, parts[1].count == 2,
+            let hour = Int(parts[0]), let minute = Int(parts[1]), hour < 24, minute < 60
+        else { return nil }
+        var seconds = 0.0
+        if parts.count == 3 {
+            guard parts[2].count >= 2, let value = Double(parts[2]), value >= 0, value < 61 else { return nil }
+            seconds = value
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        guard
+            let moment = calendar.date(
+                from: DateComponents(year: date.year, month: date.month, day: date.day, hour: hour, minute: minute))
+        else { return nil }
+        return moment.addingTimeInterval(seconds)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS±HH:MM` in `timeZone` (milliseconds added when the moment has them).
+    public static func format(_ moment: Date, in timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: moment)
+        func pad(_ value: Int, _ width: Int = 2) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        var text = "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!))T\(pad(parts.hour!)):\(pad(parts.minute!)):\(pad(parts.second!))"
+        let milliseconds = Int((Double(parts.nanosecond ?? 0) / 1_000_000).rounded())
+        if milliseconds > 0 && milliseconds < 1000 { text += ".\(pad(milliseconds, 3))" }
+        let offset = timeZone.secondsFromGMT(for: moment)
+        if offset == 0 { return text + "Z" }
+        let sign = offset < 0 ? "-" : "+"
+        return text + "\(sign)\(pad(abs(offset) / 3600)):\(pad(abs(offset) % 3600 / 60))"
+    }
+}

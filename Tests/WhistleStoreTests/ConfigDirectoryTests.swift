@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import WhistleCore
+import WhistleTestSupport
+@testable import WhistleStore
+
+@Suite("Configuration folder: calendars")
+struct ConfigDirectoryTests {
+    /// A configuration folder with the repository's calendars and one tenant.
+    func folder(calendar: String = "cn", localDays: String? = nil) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-config-\(UUID().uuidString)")
+        let tenant = root.appendingPathComponent("tenants/demo")
+        try FileManager.default.createDirectory(at: tenant, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: TestPostgres.configDirectory.appendingPathComponent("calendars"), to: root.appendingPathComponent("calendars"))
+        try "tenant:\n  code: demo\n  name: 示例县\n  kind: county\n  calendar: \(calendar)\n  source: t\n".write(
+            to: tenant.appendingPathComponent("directory.yaml"), atomically: true, encoding: .utf8)
+        if let localDays {
+            try localDays.write(to: tenant.appendingPathComponent("calendar.yaml"), atomically: true, encoding: .utf8)
+        }
+        return root
+    }
+
+    @Test("a tenant's local days off and on are merged into its calendar")
+    func localDays() throws {
+        let root = try folder(localDays: "name: 示例县本地安排\ndaysOff:\n  - date: 2026-03-02\n    note: 暴雪停工\ndaysOn:\n  - 2026-03-07\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let config = try ConfigDirectory.read(root)
+        let national = try #require(config.calendars["cn"])
+        let local = try #require(config.calendar(for: "demo"))
+        #expect(try national.isWorkingDay(CivilDate(2026, 3, 2)))
+        #expect(try !local.isWorkingDay(CivilDate(2026, 3, 2)))
+        #expect(try !national.isWorkingDay(CivilDate(2026, 3, 7)))
+        #expect(try local.isWorkingDay(CivilDate(2026, 3, 7)))
+    }
+
+    @Test("a tenant naming a calendar that does not exist is an error with its file")
+    func unknownCalendar() throws {
+        let root = try folder(calendar: "mars")
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect {
+            _ = try ConfigDirectory.read(root)
+        } throws: { error in
+            guard let errors = error as? ConfigErrors, let first = errors.errors.first else { return false }
+            return errors.errors.count == 1 && first.file.hasSuffix("tenants/demo/directory.yaml") && first.reason.contains("'mars'")
+        }
+    }
+
+    @Test("a broken local calendar names its file and line")
+    func brokenLocalDays() throws {
+        let root = try folder(localDays: "name: x\ndaysOff:\n  - 2026-13-40\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect {
+            _ = try ConfigDirectory.read(root)
+        } throws: { error in
+            guard let errors = error as? ConfigErrors, let first = errors.errors.first else { return false }
+            return first.file.hasSuffix("tenants/demo/calendar.yaml") && first.line == 3
+        }
+    }
+
+    @Test("the calendar warns from 60 days before it runs out, and says so once it has")
+    func coverageWarnings() throws {
+        let config = try ConfigDirectory.read(TestPostgres.configDirectory)
+        let zone = WorkCalendar.defaultTimeZone
+        #expect(config.calendarWarnings(now: CivilDate(2026, 10, 31).start(in: zone)).isEmpty)
+        let soon = config.calendarWarnings(now: CivilDate(2026, 11, 23).start(in: zone))
+        #expect(soon.count == 1)
+        #expect(soon.first?.contains("2026-12-31, 38 day(s) from now") == true)
+        #expect(soon.first?.contains("calendars/cn.yaml") == true)
+        let past = config.calendarWarnings(now: CivilDate(2027, 1, 5).start(in: zone))
+        #expect(past.first?.contains("ended on 2026-12-31") == true)
+    }
+}
