@@ -1,4 +1,5 @@
 import Foundation
+import WhistleStore
 
 #if canImport(Glibc)
     import Glibc
@@ -43,27 +44,11 @@ public final class DaemonProcess: @unchecked Sendable {
         let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw DaemonProcessError("cannot create \(logPath)") }
         defer { close(fd) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fd, 1)
-        posix_spawn_file_actions_adddup2(&actions, fd, 2)
         let arguments = [
             Self.executable.path, "serve", "--database-url", databaseURL, "--config", config.path, "--port", "0",
             "--sql-dir", TestPostgres.sqlDirectory.path, "--log-level", "info",
         ]
-        var environment = ProcessInfo.processInfo.environment
-        for (key, value) in extraEnvironment { environment[key] = value }
-        let cArguments = arguments.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, nil, cArguments, cEnvironment)
-        guard result == 0 else { throw DaemonProcessError("cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
+        let pid = try ChildProcess.spawn(arguments, environment: extraEnvironment, outputFD: fd)
         self.pid = pid
     }
 
@@ -74,22 +59,15 @@ public final class DaemonProcess: @unchecked Sendable {
     public func stop(_ signal: Int32 = SIGKILL) -> Int32 {
         guard !reaped else { return -1 }
         kill(pid, signal)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         reaped = true
-        let terminatingSignal = status & 0x7f
-        return terminatingSignal == 0 ? (status >> 8) & 0xff : 128 + terminatingSignal
+        return (try? ChildProcess.wait(pid)) ?? -1
     }
 
     /// Whether the process has ended on its own (reaping it if so).
     public var hasExited: Bool {
         guard !reaped else { return true }
-        var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == pid {
-            reaped = true
-            return true
-        }
-        return false
+        if ChildProcess.poll(pid) != nil { reaped = true }
+        return reaped
     }
 
     deinit {

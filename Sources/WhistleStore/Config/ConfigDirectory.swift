@@ -50,12 +50,8 @@ public struct ConfigDirectory: Sendable {
             let file = calendarsRoot.appendingPathComponent(name)
             do {
                 calendars[String(name.dropLast(5))] = try WorkCalendar.parse(try readText(file), file: file.path)
-            } catch let error as ConfigError {
-                problems.append(error)
-            } catch let errors as ConfigErrors {
-                problems += errors.errors
             } catch {
-                problems.append(ConfigError(file: file.path, reason: "\(error)"))
+                problems += Self.problems(of: error, file: file.path)
             }
         }
         var tenants: [TenantFiles] = []
@@ -85,12 +81,8 @@ public struct ConfigDirectory: Sendable {
                     localDays = try WorkCalendar.LocalAdjustments.parse(try readText(localFile), file: localFile.path)
                 }
                 tenants.append(TenantFiles(directory: directory, directoryFile: file.path, directoryText: text, localDays: localDays))
-            } catch let error as ConfigError {
-                problems.append(error)
-            } catch let errors as ConfigErrors {
-                problems += errors.errors
             } catch {
-                problems.append(ConfigError(file: file.path, reason: "\(error)"))
+                problems += Self.problems(of: error, file: file.path)
             }
         }
         guard problems.isEmpty else { throw ConfigErrors(problems) }
@@ -110,6 +102,15 @@ public struct ConfigDirectory: Sendable {
                 return "calendar '\(name)' (\(calendar.name)) ended on \(end): no deadline after it can be set; add \(end.year + 1) from the State Council's notice to \(file)"
             }
             return "calendar '\(name)' (\(calendar.name)) covers working days only until \(end), \(left) day(s) from now; add \(end.year + 1) from the State Council's notice to \(file) before then"
+        }
+    }
+
+    /// A reading error as the problems it stands for.
+    static func problems(of error: any Error, file: String) -> [ConfigError] {
+        switch error {
+        case let error as ConfigError: [error]
+        case let errors as ConfigErrors: errors.errors
+        default: [ConfigError(file: file, reason: "\(error)")]
         }
     }
 

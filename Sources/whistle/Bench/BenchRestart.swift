@@ -56,8 +56,7 @@ struct BenchRestart: AsyncParsableCommand {
         let pid = try spawn(arguments, log: log)
         defer {
             kill(pid, SIGTERM)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
+            _ = try? ChildProcess.wait(pid)
             try? FileManager.default.removeItem(atPath: log)
         }
         let limit = started + .seconds(120)
@@ -66,8 +65,7 @@ struct BenchRestart: AsyncParsableCommand {
                 let elapsed = ContinuousClock.now - started
                 return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
+            if ChildProcess.poll(pid) != nil {
                 throw CommandFailure("the daemon exited during the bench: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             }
             try await Task.sleep(for: .milliseconds(10))
@@ -79,21 +77,7 @@ struct BenchRestart: AsyncParsableCommand {
         let fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw CommandFailure("cannot write \(log)") }
         defer { close(fd) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fd, 1)
-        posix_spawn_file_actions_adddup2(&actions, fd, 2)
-        let cArguments = arguments.map { strdup($0) } + [nil]
-        let cEnvironment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, nil, cArguments, cEnvironment)
-        guard result == 0 else { throw CommandFailure("cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
-        return pid
+        return try ChildProcess.spawn(arguments, outputFD: fd)
     }
 
     /// One plain HTTP/1.0 GET on loopback: true on status 200.

@@ -1,0 +1,61 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Starting and reaping child processes with `posix_spawn` and `waitpid`. Foundation's `Process`
+/// is not used: its `waitUntilExit` can hang on Linux when several children are waited for at once.
+public enum ChildProcess {
+    public struct SpawnError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Starts `arguments[0]` with `arguments`, standard input from /dev/null and standard output
+    /// and error into `outputFD`; the environment is ours with `environment` laid over it.
+    public static func spawn(_ arguments: [String], environment: [String: String] = [:], outputFD: Int32) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outputFD, 1)
+        posix_spawn_file_actions_adddup2(&actions, outputFD, 2)
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        let cArguments = arguments.map { strdup($0) } + [nil]
+        let cEnvironment = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, nil, cArguments, cEnvironment)
+        guard result == 0 else {
+            throw SpawnError(description: "cannot start \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// Waits for `pid` to end and returns its status as a shell reports it: the exit code, or 128 + the signal.
+    @discardableResult
+    public static func wait(_ pid: pid_t) throws -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else {
+                throw SpawnError(description: "waiting for process \(pid) failed: \(String(cString: strerror(errno)))")
+            }
+        }
+        return exitCode(status)
+    }
+
+    /// The status of `pid` if it has ended (reaping it), nil while it runs.
+    public static func poll(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == pid ? exitCode(status) : nil
+    }
+
+    static func exitCode(_ status: Int32) -> Int32 {
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+}
