@@ -77,9 +77,10 @@ BEGIN
 END
 $$;
 
+-- The WHEN clause keeps firing (armed → fired) from calling the function at all.
 CREATE TRIGGER timers_notify
     AFTER INSERT OR UPDATE OF due_at, state ON timers
-    FOR EACH ROW EXECUTE FUNCTION timers_notify();
+    FOR EACH ROW WHEN (NEW.state = 'armed') EXECUTE FUNCTION timers_notify();
 
 ALTER TABLE events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE timers ENABLE ROW LEVEL SECURITY;

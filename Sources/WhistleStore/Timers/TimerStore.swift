@@ -113,17 +113,18 @@ public enum TimerStore {
         let rows = try await connection.query(
             """
             WITH due AS (
-                SELECT tenant_id, timer_id FROM timers
+                SELECT ctid FROM timers
                 WHERE state = 'armed' AND due_at <= \(now)
                 ORDER BY due_at, timer_id
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
             ), fired AS (
+                -- By ctid: the rows are locked by this statement, so their ctid cannot move, and a
+                -- TID scan never reads the rest of the table whatever the planner knows of it.
                 UPDATE timers t
                 SET state = 'fired', fired_at = \(now), fired_by = \(node),
                     late_ms = greatest(0, floor(extract(epoch FROM (\(now)::timestamptz - t.due_at)) * 1000))::int8
-                FROM due
-                WHERE t.tenant_id = due.tenant_id AND t.timer_id = due.timer_id AND t.state = 'armed'
+                WHERE t.ctid = ANY (ARRAY(SELECT ctid FROM due)) AND t.state = 'armed'
                 RETURNING t.tenant_id, t.timer_id, t.subject_kind, t.subject_id, t.kind, t.due_at, t.late_ms, t.details
             ), recorded AS (
                 INSERT INTO events (tenant_id, subject_kind, subject_id, kind, actor, occurred_at, details)
