@@ -90,15 +90,20 @@ public enum TimerStore {
         from: Date?, before: Date, client: PostgresClient, logger: Logger, _ each: (Int64, Int64) -> Void
     ) async throws -> Int {
         let fromValue = from ?? Date.distantPast
+        // Rows come in arrays of up to 65,536 (id, due) pairs: a million timers decode as a few
+        // dozen arrays rather than a million rows, which is what makes a restart quick.
         let rows = try await client.query(
             """
-            SELECT timer_id, floor(extract(epoch FROM due_at) * 1000)::int8
-            FROM timers WHERE state = 'armed' AND due_at >= \(fromValue) AND due_at < \(before)
+            SELECT array_agg(timer_id), array_agg(due_ms) FROM (
+                SELECT timer_id, floor(extract(epoch FROM due_at) * 1000)::int8 AS due_ms,
+                       (row_number() OVER ()) / 65536 AS chunk
+                FROM timers WHERE state = 'armed' AND due_at >= \(fromValue) AND due_at < \(before)) armed
+            GROUP BY chunk
             """, logger: logger)
         var count = 0
-        for try await (id, due) in rows.decode((Int64, Int64).self) {
-            each(id, due)
-            count += 1
+        for try await (ids, dues) in rows.decode(([Int64], [Int64]).self) {
+            for (id, due) in zip(ids, dues) { each(id, due) }
+            count += ids.count
         }
         return count
     }
