@@ -292,12 +292,14 @@ public struct TimerWheel<Payload> {
         let slot = Int(truncatingIfNeeded: placement >> UInt64(level * Self.levelBits)) & 63
         let list = level * Self.slotsPerLevel + slot
         let tail = slots[list].tail
-        entries[Int(index)].slot = Int32(list)
-        entries[Int(index)].previous = tail
-        entries[Int(index)].next = -1
-        if tail >= 0 {
-            entries[Int(tail)].next = index
-        } else {
+        // One exclusive access to the storage for the three entry writes (no per-subscript checks).
+        entries.withUnsafeMutableBufferPointer { entries in
+            entries[Int(index)].slot = Int32(list)
+            entries[Int(index)].previous = tail
+            entries[Int(index)].next = -1
+            if tail >= 0 { entries[Int(tail)].next = index }
+        }
+        if tail < 0 {
             slots[list].head = index
             occupied[level] |= 1 << UInt64(slot)
         }
@@ -306,19 +308,15 @@ public struct TimerWheel<Payload> {
 
     @inlinable
     mutating func unfile(_ index: Int) {
-        let previous = entries[index].previous
-        let next = entries[index].next
-        let list = Int(entries[index].slot)
-        if previous >= 0 {
-            entries[Int(previous)].next = next
-        } else {
-            slots[list].head = next
+        let (previous, next, list) = entries.withUnsafeMutableBufferPointer { entries -> (Int32, Int32, Int) in
+            let previous = entries[index].previous
+            let next = entries[index].next
+            if previous >= 0 { entries[Int(previous)].next = next }
+            if next >= 0 { entries[Int(next)].previous = previous }
+            return (previous, next, Int(entries[index].slot))
         }
-        if next >= 0 {
-            entries[Int(next)].previous = previous
-        } else {
-            slots[list].tail = previous
-        }
+        if previous < 0 { slots[list].head = next }
+        if next < 0 { slots[list].tail = previous }
         if slots[list].head < 0 {
             occupied[list / Self.slotsPerLevel] &= ~(1 << UInt64(list % Self.slotsPerLevel))
         }
