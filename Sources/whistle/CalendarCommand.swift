@@ -61,12 +61,8 @@ struct CalendarCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let calendar = try selection.resolve()
                 let start = try CalendarCommand.moment(from, option: "--from", calendar: calendar)
-                do {
-                    let due = try calendar.addWorkingDays(from: start, days: days)
-                    print(ISOMoment.format(due, in: calendar.timeZone))
-                } catch {
-                    throw CommandFailure("\(error)")
-                }
+                let due = try calendar.addWorkingDays(from: start, days: days)
+                print(ISOMoment.format(due, in: calendar.timeZone))
             }
         }
     }
@@ -83,11 +79,7 @@ struct CalendarCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let calendar = try selection.resolve()
                 guard let day = CivilDate(date) else { throw CommandFailure("'\(date)' is not a date of the form YYYY-MM-DD") }
-                do {
-                    print(try calendar.isWorkingDay(day) ? "true" : "false")
-                } catch {
-                    throw CommandFailure("\(error)")
-                }
+                print(try calendar.isWorkingDay(day) ? "true" : "false")
             }
         }
     }
@@ -108,11 +100,7 @@ struct CalendarCommand: AsyncParsableCommand {
                 let calendar = try selection.resolve()
                 let start = try CalendarCommand.moment(from, option: "--from", calendar: calendar)
                 let end = try CalendarCommand.moment(to, option: "--to", calendar: calendar)
-                do {
-                    print(try calendar.workingDays(between: start, and: end))
-                } catch {
-                    throw CommandFailure("\(error)")
-                }
+                print(try calendar.workingDays(between: start, and: end))
             }
         }
     }

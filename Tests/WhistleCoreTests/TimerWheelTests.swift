@@ -7,20 +7,7 @@ private func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
     return overflow ? (b > 0 ? .max : .min) : sum
 }
 
-/// SplitMix64: a small, seeded, deterministic generator, so a failing sequence can be replayed.
-private struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A value in `0 ..< bound` (bound > 0); the slight modulo bias does not matter here.
     mutating func below(_ bound: UInt64) -> UInt64 { next() % bound }
 

@@ -25,9 +25,6 @@ public final class ManualClock: WallClock {
     /// The number of tasks waiting on this clock.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
-    /// The earliest moment a sleeper waits for.
-    public var nextDeadline: Date? { state.withLock { $0.sleepers.values.map(\.deadline).min() } }
-
     /// Moves the clock forward (never back) and wakes the sleepers whose deadline has come.
     public func advance(to moment: Date) {
         let woken = state.withLock { state -> [CheckedContinuation<Void, any Error>] in

@@ -29,10 +29,6 @@ public final class TimerScheduler: Service, Sendable {
         public var failedClaims = 0
         /// Whether the LISTEN connection is up.
         public var listening = false
-        /// Passes of the loop completed (each: take notifications, refill, fire what is due).
-        public var passes = 0
-        /// The clock's time at the start of the last completed pass.
-        public var processedUntil: Date?
         /// `settle()` calls made, and the last one a whole pass has answered.
         public var settleRequested = 0
         public var settledThrough = 0
@@ -270,11 +266,8 @@ public final class TimerScheduler: Service, Sendable {
                 sweepAt = clock.now().addingTimeInterval(TimeInterval(settings.sweepSeconds))
             }
             let count = wheel.count
-            let passStart = now
             update {
                 $0.wheelCount = count
-                $0.passes += 1
-                $0.processedUntil = passStart
                 $0.settledThrough = max($0.settledThrough, settling)
             }
             wheelGauge.record(count)
@@ -295,12 +288,7 @@ public final class TimerScheduler: Service, Sendable {
     /// Loads the armed timers due in `[from, before)` into the wheel; false if the database failed.
     private func load(into wheel: inout TimerWheel<Int64>, from: Date, before: Date) async -> Bool {
         do {
-            var batch: [(Int64, Int64)] = []
             _ = try await TimerStore.loadArmed(from: from, before: before, client: database.client, logger: logger) { id, due in
-                batch.append((id, due))
-            }
-            wheel.reserveCapacity(wheel.count + batch.count)
-            for (id, due) in batch {
                 _ = wheel.schedule(at: TimerInstant(milliseconds: due), id)
             }
             return true

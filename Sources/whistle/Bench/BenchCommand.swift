@@ -20,6 +20,13 @@ struct BenchCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data("bench: \(line)\n".utf8))
     }
 
+    /// Warnings only: a bench prints its figures and progress, not the daemon's logs.
+    static var logger: Logger {
+        var logger = Logger(label: "whistle.bench")
+        logger.logLevel = .warning
+        return logger
+    }
+
     static func warnIfDebug() {
         #if DEBUG
             progress("warning: this is a debug build; figures are not comparable (swift build -c release)")

@@ -26,8 +26,7 @@ struct BenchRestart: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             BenchCommand.warnIfDebug()
-            var logger = Logger(label: "whistle.bench")
-            logger.logLevel = .warning
+            let logger = BenchCommand.logger
             let figure = try await database.withDatabase(logger: logger) { settings, db -> Double in
                 try await BenchDatabase.insertTimers(
                     timers, from: Date().addingTimeInterval(3600), span: 12 * 3600, database: db, logger: logger)

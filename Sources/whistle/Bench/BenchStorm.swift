@@ -21,9 +21,7 @@ struct BenchStorm: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             BenchCommand.warnIfDebug()
-            var benchLogger = Logger(label: "whistle.bench")
-            benchLogger.logLevel = .warning
-            let logger = benchLogger
+            let logger = BenchCommand.logger
             let timers = self.timers
             let figure = try await database.withDatabase(logger: logger) { _, db -> Double in
                 let config = try ConfigDirectory.read(URL(fileURLWithPath: database.config))
