@@ -97,5 +97,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "WhistleCLITests",
+            dependencies: ["WhistleTestSupport"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

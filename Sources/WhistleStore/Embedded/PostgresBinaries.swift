@@ -10,9 +10,10 @@ public struct PostgresBinaries: Sendable, Hashable {
 
     /// Finds `initdb`, `pg_ctl` and `postgres` together on `PATH`, or under `/usr/lib/postgresql/*/bin`
     /// (newest version first), where Debian installs them off the `PATH`.
-    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws(StoreError) -> PostgresBinaries {
+    public static func locate(
+        environment: [String: String] = ProcessInfo.processInfo.environment, debianRoot: String = "/usr/lib/postgresql"
+    ) throws(StoreError) -> PostgresBinaries {
         var candidates: [URL] = (environment["PATH"] ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0)) }
-        let debianRoot = "/usr/lib/postgresql"
         if let versions = try? FileManager.default.contentsOfDirectory(atPath: debianRoot) {
             let sorted = versions.sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }
             candidates += sorted.map { URL(fileURLWithPath: "\(debianRoot)/\($0)/bin") }
