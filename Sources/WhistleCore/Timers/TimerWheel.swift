@@ -148,8 +148,11 @@ public struct TimerWheel<Payload> {
         let index: Int32
         if freeHead >= 0 {
             index = freeHead
-            freeHead = entries[Int(index)].next
-            entries[Int(index)] = entry
+            freeHead = entries.withUnsafeMutableBufferPointer { entries in
+                let next = entries[Int(index)].next
+                entries[Int(index)] = entry
+                return next
+            }
         } else {
             precondition(entries.count < Int(Int32.max), "a timer wheel holds at most \(Int32.max) timers")
             index = Int32(entries.count)
@@ -166,8 +169,15 @@ public struct TimerWheel<Payload> {
     public mutating func cancel(_ id: TimerID) -> Payload? {
         guard let index = liveIndex(id) else { return nil }
         unfile(index)
-        let payload = entries[index].payload.take()
-        release(index)
+        let freeHead = self.freeHead
+        let payload = entries.withUnsafeMutableBufferPointer { entries -> Payload? in
+            let payload = entries[index].payload.take()
+            // Back onto the free list (what `release` does, in the same storage access).
+            entries[index].slot = -1
+            entries[index].next = freeHead
+            return payload
+        }
+        self.freeHead = Int32(index)
         armed -= 1
         return payload
     }
