@@ -14,6 +14,11 @@ private func china() throws -> WorkCalendar {
     try WorkCalendar.parse(try chinaCalendarText(), file: "cn.yaml")
 }
 
+enum WorkCalendarTests {
+    /// The repository's national calendar, for other suites.
+    static func repositoryCalendar() throws -> WorkCalendar { try china() }
+}
+
 private let shanghai = TimeZone(identifier: "Asia/Shanghai")!
 
 /// A moment given as local Shanghai time.

@@ -10,6 +10,18 @@ public struct ConfigDirectory: Sendable {
         public var directoryText: String
         /// The tenant's own days off and on (`calendar.yaml` in its folder), if it has any.
         public var localDays: WorkCalendar.LocalAdjustments?
+        /// The tenant's deadline defaults and allowed ranges (`deadlines.yaml`), or the standard ones.
+        public var deadlines: TenantDeadlines = .standard
+        /// Every version of its liability list (`liability/*.yaml`).
+        public var lists: LiabilityCatalog = .empty
+        /// The text of each list version by version name, so the database keeps what routed a task.
+        public var listTexts: [String: ListFile] = [:]
+    }
+
+    /// A liability-list file as read.
+    public struct ListFile: Sendable, Hashable {
+        public var path: String
+        public var text: String
     }
 
     public var root: URL
@@ -24,6 +36,16 @@ public struct ConfigDirectory: Sendable {
             let base = calendars[files.directory.tenant.calendar]
         else { return nil }
         return files.localDays.map { base.merged(with: $0) } ?? base
+    }
+
+    /// The files of `tenant`.
+    public func tenant(_ code: String) -> TenantFiles? {
+        tenants.first { $0.directory.tenant.code == code }
+    }
+
+    /// A router for `tenant` over its directory, lists and deadline settings.
+    public func router(for tenant: String) -> IssueRouter? {
+        self.tenant(tenant).map { IssueRouter(directory: $0.directory, catalog: $0.lists, deadlines: $0.deadlines) }
     }
 
     /// Reads and validates everything under `root`, reporting every broken file, not only the first.
@@ -80,7 +102,10 @@ public struct ConfigDirectory: Sendable {
                 if fm.fileExists(atPath: localFile.path) {
                     localDays = try WorkCalendar.LocalAdjustments.parse(try readText(localFile), file: localFile.path)
                 }
-                tenants.append(TenantFiles(directory: directory, directoryFile: file.path, directoryText: text, localDays: localDays))
+                var files = TenantFiles(directory: directory, directoryFile: file.path, directoryText: text, localDays: localDays)
+                let folderURL = tenantsRoot.appendingPathComponent(folder)
+                problems += Self.readLists(into: &files, folder: folderURL)
+                tenants.append(files)
             } catch {
                 problems += Self.problems(of: error, file: file.path)
             }
@@ -102,6 +127,58 @@ public struct ConfigDirectory: Sendable {
                 return "calendar '\(name)' (\(calendar.name)) ended on \(end): no deadline after it can be set; add \(end.year + 1) from the State Council's notice to \(file)"
             }
             return "calendar '\(name)' (\(calendar.name)) covers working days only until \(end), \(left) day(s) from now; add \(end.year + 1) from the State Council's notice to \(file) before then"
+        }
+    }
+
+    /// Reads `deadlines.yaml` and every `liability/*.yaml` of a tenant folder; a list with any
+    /// problem is not loaded, and overlapping versions load none.
+    static func readLists(into files: inout TenantFiles, folder: URL) -> [ConfigError] {
+        let fm = FileManager.default
+        var problems: [ConfigError] = []
+        let deadlinesFile = folder.appendingPathComponent("deadlines.yaml")
+        if fm.fileExists(atPath: deadlinesFile.path) {
+            do {
+                files.deadlines = try TenantDeadlines.parse(try readText(deadlinesFile), file: deadlinesFile.path)
+            } catch {
+                return Self.problems(of: error, file: deadlinesFile.path)
+            }
+        }
+        let listsFolder = folder.appendingPathComponent("liability")
+        let names = ((try? fm.contentsOfDirectory(atPath: listsFolder.path)) ?? []).sorted()
+        var lists: [LiabilityList] = []
+        for name in names where !name.hasPrefix(".") {
+            let file = listsFolder.appendingPathComponent(name)
+            guard name.hasSuffix(".yaml") else {
+                problems.append(ConfigError(file: file.path, reason: "a liability list is a .yaml file named after its version (convert spreadsheets with 'whistle lists import')"))
+                continue
+            }
+            do {
+                let text = try readText(file)
+                let version = String(name.dropLast(5))
+                lists.append(try LiabilityList.parse(text, file: file.path, version: version, directory: files.directory, deadlines: files.deadlines))
+                files.listTexts[version] = ListFile(path: file.path, text: text)
+            } catch {
+                problems += Self.problems(of: error, file: file.path)
+            }
+        }
+        do {
+            files.lists = try LiabilityCatalog(lists)
+        } catch {
+            problems += error.errors
+        }
+        problems += territorialGaps(files)
+        return problems
+    }
+
+    /// A list that names the territorial department must find one for every compound's territory.
+    static func territorialGaps(_ files: TenantFiles) -> [ConfigError] {
+        let usesPlaceholder = files.lists.versions.flatMap(\.types).flatMap(\.assignments).contains { $0.target == .territorial }
+        guard usesPlaceholder else { return [] }
+        let covered = Set(files.directory.departments.filter { $0.kind == .territorial }.compactMap(\.territory))
+        return files.directory.territories.filter { !$0.communities.isEmpty && !covered.contains($0.code) }.map {
+            ConfigError(
+                file: files.directoryFile,
+                reason: "territory '\($0.code)' (\($0.name)) has compounds but no territorial department, and the liability list routes to 属地")
         }
     }
 
