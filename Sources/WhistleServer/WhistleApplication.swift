@@ -17,11 +17,15 @@ public struct WhistleApplicationContext: Sendable {
     public var scheduler: TimerScheduler?
     /// Warnings an operator must act on (a calendar running out), shown by `/readyz`.
     public var warnings: @Sendable () -> [String]
+    /// Every tenant's router and suggesters, from the configuration.
+    public var routing: TenantRouting
 
     public init(
         database: Database, migrator: Migrator, registry: PrometheusCollectorRegistry, host: String, port: Int,
-        scheduler: TimerScheduler? = nil, warnings: @escaping @Sendable () -> [String] = { [] }, logger: Logger
+        scheduler: TimerScheduler? = nil, warnings: @escaping @Sendable () -> [String] = { [] }, routing: TenantRouting = .empty,
+        logger: Logger
     ) {
+        self.routing = routing
         self.scheduler = scheduler
         self.warnings = warnings
         self.database = database
@@ -33,7 +37,7 @@ public struct WhistleApplicationContext: Sendable {
     }
 }
 
-/// Builds the router of the API: health, metrics and the tenant directory.
+/// Builds the router of the API: health, metrics, the tenant directory, liability lists and routing.
 public func buildRouter(_ context: WhistleApplicationContext) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ProblemMiddleware())
@@ -44,6 +48,7 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<BasicReq
         warnings: context.warnings
     ).add(to: router)
     DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: router)
+    LiabilityRoutes(routing: context.routing, store: LiabilityStore(database: context.database)).add(to: router)
     return router
 }
 

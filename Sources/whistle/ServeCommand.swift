@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let context = WhistleApplicationContext(
                 database: database, migrator: migrator, registry: registry, host: host, port: port, scheduler: scheduler,
-                warnings: { config.calendarWarnings(now: Date()) }, logger: logger)
+                warnings: { config.calendarWarnings(now: Date()) }, routing: TenantRouting(config), logger: logger)
             let tenants = config.tenants
             let app = buildApplication(
                 context,
@@ -66,6 +66,15 @@ struct ServeCommand: AsyncParsableCommand {
                             logger.info(
                                 result.changed ? "tenant configuration loaded" : "tenant configuration unchanged",
                                 metadata: ["tenant": "\(result.tenant)"])
+                        }
+                        for result in try await LiabilityStore(database: database).load(tenants) where result.outcome != .unchanged {
+                            if result.outcome == .changedInPlace {
+                                logger.warning(
+                                    "liability list edited in place: tasks routed before keep the earlier text; give a changed list a new version",
+                                    metadata: ["tenant": "\(result.tenant)", "version": "\(result.version)", "list_id": "\(result.listID)"])
+                            } else {
+                                logger.info("liability list loaded", metadata: ["tenant": "\(result.tenant)", "version": "\(result.version)", "list_id": "\(result.listID)"])
+                            }
                         }
                         // The schema is in place: the scheduler may load its wheel and fire.
                         scheduler.open()

@@ -109,11 +109,13 @@ public final class TestDatabase: Sendable {
         Migrator(client: client, migrations: try migrations ?? TestPostgres.migrations(), logger: TestPostgres.logger)
     }
 
-    /// Loads the repository's sample tenants from `config/`.
+    /// Loads the repository's sample tenants from `config/`: directories, then liability lists.
     @discardableResult
     public func loadSampleConfiguration() async throws -> [DirectoryStore.LoadResult] {
         let config = try ConfigDirectory.read(TestPostgres.configDirectory)
-        return try await DirectoryStore(database: database).load(config.tenants)
+        let results = try await DirectoryStore(database: database).load(config.tenants)
+        try await LiabilityStore(database: database).load(config.tenants)
+        return results
     }
 
     /// The single value of a system-context query, for assertions.

@@ -88,7 +88,7 @@ public struct TypeSuggester: Sendable {
                 let found = term.pairs.reduce(0.0) { present.contains($1) ? $0 + (rarities[$1] ?? 0) : $0 }
                 let coverage = found / term.mass
                 miss *= 1 - term.weight * coverage
-                if coverage >= 0.5 { matched.append(term.text) }
+                if coverage >= 0.5 && !matched.contains(term.text) { matched.append(term.text) }
             }
             let score = 1 - miss
             if score > 0.05 {

@@ -61,6 +61,18 @@ extension Problem {
             errors: [FieldError(field: field, reason: reason)])
     }
 
+    /// The body could not be read as the endpoint's JSON.
+    public static func invalidBody(_ detail: String) -> Problem {
+        Problem(.badRequest, type: base + "invalid-body", title: "请求体有误", detail: detail)
+    }
+
+    /// The body was read but a field's value cannot be used.
+    public static func unprocessable(_ field: String, _ reason: String) -> Problem {
+        Problem(
+            .unprocessableContent, type: base + "invalid-field", title: "请求内容有误", detail: "\(field): \(reason)",
+            errors: [FieldError(field: field, reason: reason)])
+    }
+
     public static func unavailable(_ detail: String) -> Problem {
         Problem(.serviceUnavailable, type: base + "unavailable", title: "服务暂不可用", detail: detail)
     }

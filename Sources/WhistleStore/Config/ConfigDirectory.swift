@@ -130,58 +130,6 @@ public struct ConfigDirectory: Sendable {
         }
     }
 
-    /// Reads `deadlines.yaml` and every `liability/*.yaml` of a tenant folder; a list with any
-    /// problem is not loaded, and overlapping versions load none.
-    static func readLists(into files: inout TenantFiles, folder: URL) -> [ConfigError] {
-        let fm = FileManager.default
-        var problems: [ConfigError] = []
-        let deadlinesFile = folder.appendingPathComponent("deadlines.yaml")
-        if fm.fileExists(atPath: deadlinesFile.path) {
-            do {
-                files.deadlines = try TenantDeadlines.parse(try readText(deadlinesFile), file: deadlinesFile.path)
-            } catch {
-                return Self.problems(of: error, file: deadlinesFile.path)
-            }
-        }
-        let listsFolder = folder.appendingPathComponent("liability")
-        let names = ((try? fm.contentsOfDirectory(atPath: listsFolder.path)) ?? []).sorted()
-        var lists: [LiabilityList] = []
-        for name in names where !name.hasPrefix(".") {
-            let file = listsFolder.appendingPathComponent(name)
-            guard name.hasSuffix(".yaml") else {
-                problems.append(ConfigError(file: file.path, reason: "a liability list is a .yaml file named after its version (convert spreadsheets with 'whistle lists import')"))
-                continue
-            }
-            do {
-                let text = try readText(file)
-                let version = String(name.dropLast(5))
-                lists.append(try LiabilityList.parse(text, file: file.path, version: version, directory: files.directory, deadlines: files.deadlines))
-                files.listTexts[version] = ListFile(path: file.path, text: text)
-            } catch {
-                problems += Self.problems(of: error, file: file.path)
-            }
-        }
-        do {
-            files.lists = try LiabilityCatalog(lists)
-        } catch {
-            problems += error.errors
-        }
-        problems += territorialGaps(files)
-        return problems
-    }
-
-    /// A list that names the territorial department must find one for every compound's territory.
-    static func territorialGaps(_ files: TenantFiles) -> [ConfigError] {
-        let usesPlaceholder = files.lists.versions.flatMap(\.types).flatMap(\.assignments).contains { $0.target == .territorial }
-        guard usesPlaceholder else { return [] }
-        let covered = Set(files.directory.departments.filter { $0.kind == .territorial }.compactMap(\.territory))
-        return files.directory.territories.filter { !$0.communities.isEmpty && !covered.contains($0.code) }.map {
-            ConfigError(
-                file: files.directoryFile,
-                reason: "territory '\($0.code)' (\($0.name)) has compounds but no territorial department, and the liability list routes to 属地")
-        }
-    }
-
     /// A reading error as the problems it stands for.
     static func problems(of error: any Error, file: String) -> [ConfigError] {
         switch error {

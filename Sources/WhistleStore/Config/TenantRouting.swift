@@ -1,0 +1,37 @@
+import Foundation
+import WhistleCore
+
+/// Every tenant's router, deadline policy and type suggesters, built once from the configuration
+/// so that requests only look things up.
+public struct TenantRouting: Sendable {
+    public struct Tenant: Sendable {
+        public var router: IssueRouter
+        /// Nil when the tenant's calendar is missing (configuration checks prevent it).
+        public var policy: DeadlinePolicy?
+        public var timeZone: TimeZone
+        /// One suggester per list version.
+        public var suggesters: [String: TypeSuggester]
+    }
+
+    public var tenants: [String: Tenant]
+
+    public init(_ config: ConfigDirectory) {
+        var tenants: [String: Tenant] = [:]
+        for files in config.tenants {
+            let code = files.directory.tenant.code
+            let router = IssueRouter(directory: files.directory, catalog: files.lists, deadlines: files.deadlines)
+            let policy = config.calendar(for: code).map { DeadlinePolicy(calendar: $0, defaults: router.deadlines.defaults) }
+            var suggesters: [String: TypeSuggester] = [:]
+            for list in files.lists.versions { suggesters[list.version] = TypeSuggester(list: list) }
+            tenants[code] = Tenant(
+                router: router, policy: policy,
+                timeZone: TimeZone(identifier: files.directory.tenant.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!,
+                suggesters: suggesters)
+        }
+        self.tenants = tenants
+    }
+
+    public static let empty = TenantRouting(tenants: [:])
+
+    private init(tenants: [String: Tenant]) { self.tenants = tenants }
+}
