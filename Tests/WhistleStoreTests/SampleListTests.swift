@@ -73,3 +73,33 @@ struct SampleListTests {
         }
     }
 }
+
+/// Descriptions as residents and inspectors write them, not the lists' own words; the right type
+/// must be among the first three suggestions a person confirms from.
+@Suite("Type suggestion on the sample lists")
+struct SampleSuggestionTests {
+    static let cases: [(tenant: String, description: String, type: String)] = [
+        ("wenchanghu", "3号楼电梯又坏了，老人被困在里面半个小时", "aq-10"),
+        ("wenchanghu", "有人从五楼窗户拉电线下来给电瓶车充电", "aq-1"),
+        ("wenchanghu", "小区东门的路灯已经一个月不亮了", "sb-9"),
+        ("wenchanghu", "楼下饭店油烟直排，呛得没法开窗", "hj-4"),
+        ("wenchanghu", "一楼住户把公共绿地圈起来当自家院子", "wf-5"),
+        ("wenchanghu", "单元楼道里堆满了纸箱和旧家具", "aq-7"),
+        ("wenchanghu", "小区里一辆车停了两年没人动，轮胎都瘪了", "hj-8"),
+        ("wenchanghu", "楼上装修把承重墙砸了", "wf-3"),
+        ("yongning", "物业说不交物业费就不给办门禁卡", "zl-1"),
+        ("yongning", "小区里有人遛大型犬不牵绳，孩子都不敢下楼", "zz-5"),
+        ("yongning", "地下车库里堆着好几桶汽油", "zz-6"),
+        ("yongning", "小区垃圾没有分类，垃圾车还一路撒漏", "zz-1"),
+        ("yongning", "有业主在楼下空地私自搭了个彩钢房", "zz-4"),
+        ("yongning", "物业把业主的电话和住址卖给了装修公司", "zl-4"),
+    ]
+
+    @Test("the right type is among the first three for everyday descriptions", arguments: cases)
+    func suggests(tenant: String, description: String, type: String) throws {
+        let config = try SampleListTests.config.get()
+        let list = try #require(config.tenant(tenant)?.lists.versions.last)
+        let suggestions = TypeSuggester(list: list).suggest(description, limit: 3)
+        #expect(suggestions.map(\.code).contains(type), "\(description) → \(suggestions.map { "\($0.code) \($0.name) \($0.score)" })")
+    }
+}

@@ -37,7 +37,9 @@ public struct TypeSuggester: Sendable {
             var typePairs = Set<UInt64>()
             for (texts, weight) in [([type.name], 0.9), (type.aliases, 0.9), (type.keywords, 0.6)] {
                 for text in texts {
-                    let pairs = Array(Set(Self.pairs(of: ChineseText.matchingKey(text))))
+                    let key = ChineseText.matchingKey(text)
+                    // Characters as well as pairs: residents say 私自搭了 for 私搭乱建.
+                    let pairs = Array(Set(Self.pairs(of: key) + Self.characters(of: key)))
                     guard !pairs.isEmpty else { continue }
                     typeTerms.append((text, weight, pairs))
                     typePairs.formUnion(pairs)
@@ -47,7 +49,10 @@ public struct TypeSuggester: Sendable {
             raw.append(typeTerms)
         }
         let count = Double(max(list.types.count, 1))
-        func rarity(_ pair: UInt64) -> Double { log(1 + count / Double(frequency[pair] ?? 1)) }
+        func rarity(_ pair: UInt64) -> Double {
+            let weight = pair & Self.characterFlag != 0 ? 0.5 : 1
+            return weight * log(1 + count / Double(frequency[pair] ?? 1))
+        }
         for (index, typeTerms) in raw.enumerated() {
             terms.append(
                 typeTerms.map { text, weight, pairs in
@@ -55,7 +60,7 @@ public struct TypeSuggester: Sendable {
                 })
             for pair in Set(typeTerms.flatMap(\.2)) { postings[pair, default: []].append(Int32(index)) }
         }
-        rarities = frequency.mapValues { log(1 + count / Double($0)) }
+        rarities = Dictionary(uniqueKeysWithValues: frequency.keys.map { ($0, rarity($0)) })
     }
 
     private var rarities: [UInt64: Double] = [:]
@@ -73,11 +78,20 @@ public struct TypeSuggester: Sendable {
         return result
     }
 
+    /// Single characters, as features that weigh half a pair (see `suggest`).
+    static func characters(of key: String) -> [UInt64] {
+        key.unicodeScalars.filter { !CharacterSet.punctuationCharacters.contains($0) && !CharacterSet.symbols.contains($0) }
+            .map { UInt64($0.value) | Self.characterFlag }
+    }
+
+    static let characterFlag: UInt64 = 1 << 63
+
     /// The best `limit` types for `description`, best first; types that share nothing are left out.
     public func suggest(_ description: String, limit: Int = 5) -> [Suggestion] {
         let key = ChineseText.matchingKey(description)
         var present = Set(Self.pairs(of: key))
         for scalar in key.unicodeScalars { present.insert(UInt64(scalar.value)) }
+        present.formUnion(Self.characters(of: key))
         var candidates = Set<Int32>()
         for pair in present { if let types = postings[pair] { candidates.formUnion(types) } }
         var results: [Suggestion] = []
