@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import Prometheus
@@ -19,13 +20,16 @@ public struct WhistleApplicationContext: Sendable {
     public var warnings: @Sendable () -> [String]
     /// Every tenant's router and suggesters, from the configuration.
     public var routing: TenantRouting
+    /// The time requests are stamped with; tests pass a manual clock's.
+    public var clock: @Sendable () -> Date
 
     public init(
         database: Database, migrator: Migrator, registry: PrometheusCollectorRegistry, host: String, port: Int,
         scheduler: TimerScheduler? = nil, warnings: @escaping @Sendable () -> [String] = { [] }, routing: TenantRouting = .empty,
-        logger: Logger
+        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.routing = routing
+        self.clock = clock
         self.scheduler = scheduler
         self.warnings = warnings
         self.database = database
@@ -49,6 +53,7 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<BasicReq
     ).add(to: router)
     DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: router)
     LiabilityRoutes(routing: context.routing, store: LiabilityStore(database: context.database)).add(to: router)
+    IssueRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: router)
     return router
 }
 

@@ -73,6 +73,13 @@ extension Problem {
             errors: [FieldError(field: field, reason: reason)])
     }
 
+    /// Several fields that cannot be used, all named.
+    public static func invalidFields(_ errors: [FieldError]) -> Problem {
+        Problem(
+            .unprocessableContent, type: base + "invalid-field", title: "请求内容有误",
+            detail: errors.map { "\($0.field): \($0.reason)" }.joined(separator: "; "), errors: errors)
+    }
+
     public static func unavailable(_ detail: String) -> Problem {
         Problem(.serviceUnavailable, type: base + "unavailable", title: "服务暂不可用", detail: detail)
     }

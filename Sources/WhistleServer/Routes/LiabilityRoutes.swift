@@ -139,7 +139,11 @@ struct LiabilityRoutes: Sendable {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: some RequestContext) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        try decode(T.self, from: try await request.body.collect(upTo: 64 * 1024))
+    }
+
+    /// Decodes a JSON body, answering 400 with what was wrong.
+    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch {

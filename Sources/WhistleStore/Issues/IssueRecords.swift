@@ -1,0 +1,60 @@
+import Foundation
+import WhistleCore
+
+/// An issue with its tasks, as the API returns it. Personal data is masked.
+public struct IssueRecord: Codable, Sendable, Hashable {
+    public struct Triage: Codable, Sendable, Hashable {
+        public var reason: String
+        public var message: String
+    }
+
+    public var id: Int64
+    public var tenant: String
+    public var state: String
+    public var channel: String
+    public var compound: String
+    public var building: String?
+    public var household: String?
+    public var type: String?
+    public var typeName: String?
+    public var listVersion: String?
+    public var listID: Int64?
+    public var description: String
+    public var reportedAt: String
+    public var receivedAt: String
+    public var reporter: IssueIntake.Reporter
+    public var channelDetails: [String: String]
+    public var triage: Triage?
+    public var tasks: [TaskRecord]
+    public var rowVersion: Int
+}
+
+/// One department's task of an issue.
+public struct TaskRecord: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var department: String
+    public var departmentName: String
+    public var role: String
+    public var roleName: String
+    public var state: String
+    /// Why the department is on the issue: list version, entry and reference.
+    public var rule: String
+    public var listID: Int64
+    public var dispatchedAt: String
+    public var acknowledgeDue: String?
+    public var rectifyDue: String?
+    public var rectifyWorkingDays: Int?
+    public var limitsSource: String
+    public var rowVersion: Int
+}
+
+/// One entry of an issue's trail.
+public struct EventRecord: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var subjectKind: String
+    public var subjectID: String
+    public var kind: String
+    public var actor: String
+    public var occurredAt: String
+    public var details: String
+}

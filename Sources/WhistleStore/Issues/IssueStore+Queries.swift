@@ -1,0 +1,89 @@
+import Foundation
+import PostgresNIO
+import WhistleCore
+
+extension IssueStore {
+    /// The issue with its live and withdrawn tasks; nil when the tenant has no such issue.
+    public func issue(_ id: Int64, tenant: String, zone: TimeZone) async throws -> IssueRecord? {
+        let logger = database.logger
+        return try await database.withTenant(tenant) { connection -> IssueRecord? in
+            let rows = try await connection.query(
+                """
+                SELECT i.state, i.channel, i.compound_code, i.building_code, i.household, i.issue_type, l.version, i.list_id,
+                       i.description, i.reported_at, i.received_at, i.reporter::text, i.channel_details::text, i.triage_reason,
+                       i.row_version, (SELECT t.name FROM jsonb_to_recordset(l.types) AS t(code text, name text) WHERE t.code = i.issue_type)
+                FROM issues i LEFT JOIN liability_lists l ON l.list_id = i.list_id
+                WHERE i.issue_id = \(id)
+                """, logger: logger)
+            var record: IssueRecord?
+            for try await row in rows.decode(
+                (String, String, String, String?, String?, String?, String?, Int64?, String, Date, Date, String, String, String?, Int, String?).self)
+            {
+                let reporter = (try? JSONDecoder().decode(IssueIntake.Reporter.self, from: Data(row.11.utf8))) ?? IssueIntake.Reporter()
+                let details = (try? JSONDecoder().decode([String: String].self, from: Data(row.12.utf8))) ?? [:]
+                let triage = row.13.map { code in
+                    IssueRecord.Triage(reason: code, message: Self.triageMessage(code, type: row.5))
+                }
+                record = IssueRecord(
+                    id: id, tenant: tenant, state: row.0, channel: row.1, compound: row.2, building: row.3, household: row.4, type: row.5,
+                    typeName: row.15, listVersion: row.6, listID: row.7, description: row.8, reportedAt: ISOMoment.format(row.9, in: zone),
+                    receivedAt: ISOMoment.format(row.10, in: zone),
+                    reporter: IssueIntake.Reporter(name: IssueIntake.mask(name: reporter.name), phone: IssueIntake.mask(phone: reporter.phone)),
+                    channelDetails: details, triage: triage, tasks: [], rowVersion: row.14)
+            }
+            guard var issue = record else { return nil }
+            let tasks = try await connection.query(
+                """
+                SELECT t.task_id, t.department_code, d.name, t.role, t.state, t.rule, t.list_id, t.dispatched_at, t.acknowledge_due,
+                       t.rectify_due, t.rectify_working_days, t.limits_source, t.row_version
+                FROM tasks t JOIN departments d ON d.tenant_id = t.tenant_id AND d.code = t.department_code
+                WHERE t.issue_id = \(id)
+                ORDER BY t.state = 'withdrawn', CASE t.role WHEN 'lead' THEN 0 WHEN 'coLead' THEN 1 WHEN 'responsible' THEN 2 ELSE 3 END, t.task_id
+                """, logger: logger)
+            for try await row in tasks.decode((Int64, String, String, String, String, String, Int64, Date, Date?, Date?, Int?, String, Int).self) {
+                issue.tasks.append(
+                    TaskRecord(
+                        id: row.0, department: row.1, departmentName: row.2, role: row.3, roleName: TaskRole(rawValue: row.3)?.chineseName ?? row.3,
+                        state: row.4, rule: row.5, listID: row.6, dispatchedAt: ISOMoment.format(row.7, in: zone),
+                        acknowledgeDue: row.8.map { ISOMoment.format($0, in: zone) }, rectifyDue: row.9.map { ISOMoment.format($0, in: zone) },
+                        rectifyWorkingDays: row.10, limitsSource: row.11, rowVersion: row.12))
+            }
+            return issue
+        }
+    }
+
+    /// Every event of the issue and of its tasks (their deadlines firing included), in order.
+    public func timeline(_ id: Int64, tenant: String, zone: TimeZone) async throws -> [EventRecord]? {
+        let logger = database.logger
+        return try await database.withTenant(tenant) { connection -> [EventRecord]? in
+            var exists = false
+            for try await _ in try await connection.query("SELECT 1 FROM issues WHERE issue_id = \(id)", logger: logger).decode(Int.self) {
+                exists = true
+            }
+            guard exists else { return nil }
+            let rows = try await connection.query(
+                """
+                SELECT event_id, subject_kind, subject_id, kind, actor, occurred_at, details::text FROM events
+                WHERE (subject_kind = 'issue' AND subject_id = \(String(id)))
+                   OR (subject_kind = 'task' AND subject_id IN (SELECT task_id::text FROM tasks WHERE issue_id = \(id)))
+                ORDER BY event_id
+                """, logger: logger)
+            var events: [EventRecord] = []
+            for try await row in rows.decode((Int64, String, String, String, String, Date, String).self) {
+                events.append(
+                    EventRecord(
+                        id: row.0, subjectKind: row.1, subjectID: row.2, kind: row.3, actor: row.4, occurredAt: ISOMoment.format(row.5, in: zone),
+                        details: row.6))
+            }
+            return events
+        }
+    }
+
+    static func triageMessage(_ code: String, type: String?) -> String {
+        switch code {
+        case "no-type": return TriageReason.noType.description
+        case "unknown-type": return TriageReason.unknownType(type ?? "").description
+        default: return "无有效责任清单，请专班办公室分派"
+        }
+    }
+}

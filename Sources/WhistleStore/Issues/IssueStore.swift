@@ -1,0 +1,255 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import WhistleCore
+
+/// Takes issues in, routes them into tasks with deadlines and timers, reclassifies them, and reads
+/// them back with their trail. Every write is one tenant transaction with its events.
+public struct IssueStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// A retry-safe request: the key and the hash of the body it came with.
+    public struct Idempotency: Sendable, Hashable {
+        public var key: String
+        public var bodyHash: String
+
+        public init(key: String, body: some Sequence<UInt8>) {
+            self.key = key
+            bodyHash = SHA256.hash(data: Data(body)).map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    /// Takes in a report: routes it by the list in force at its report time, writes the issue, its
+    /// tasks with their deadlines, their timers and the events, all in one transaction.
+    ///
+    /// - Returns: the issue, and false when an earlier request with the same key and body made it.
+    public func intake(
+        _ intake: IssueIntake, tenant: String, routing: TenantRouting.Tenant, idempotency: Idempotency? = nil, now: Date,
+        actor: String
+    ) async throws -> (issue: IssueRecord, created: Bool) {
+        let problems = intake.problems(directory: routing.router.directory, now: now)
+        guard problems.isEmpty else { throw IssueError.invalid(problems) }
+        let decision: RoutingDecision
+        do throws(RoutingError) {
+            decision = try routing.router.route(type: intake.type, compound: intake.compound, reportedAt: intake.reportedAt)
+        } catch {
+            throw IssueError.invalid([IssueIntake.FieldProblem(field: "compound", reason: error.description)])
+        }
+        let logger = database.logger
+        let reporter = String(decoding: (try? JSONEncoder.sorted.encode(intake.reporter)) ?? Data("{}".utf8), as: UTF8.self)
+        let details = String(decoding: (try? JSONEncoder.sorted.encode(intake.channelDetails)) ?? Data("{}".utf8), as: UTF8.self)
+        let (id, created) = try await database.withTenant(tenant) { connection -> (Int64, Bool) in
+            let listID = try await self.listID(for: decision, tenant: tenant, on: connection)
+            var triageReason: String?
+            var state = "open"
+            var typeCode = intake.type
+            if case .triage(let reason, _) = decision {
+                state = "triage"
+                triageReason = reason.code
+                if case .noType = reason { typeCode = nil }
+            }
+            let rows = try await connection.query(
+                """
+                INSERT INTO issues (tenant_id, channel, compound_code, building_code, household, issue_type, list_id, description,
+                                    reporter, channel_details, reported_at, received_at, state, triage_reason, idempotency_key, request_hash)
+                VALUES (\(tenant), \(intake.channel.rawValue), \(intake.compound), \(intake.building), \(intake.household), \(typeCode),
+                        \(listID), \(intake.description.trimmingCharacters(in: .whitespacesAndNewlines)), \(reporter)::jsonb, \(details)::jsonb,
+                        \(intake.reportedAt), \(now), \(state), \(triageReason), \(idempotency?.key), \(idempotency?.bodyHash))
+                ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+                RETURNING issue_id
+                """, logger: logger)
+            var inserted: Int64?
+            for try await value in rows.decode(Int64.self) { inserted = value }
+            guard let issueID = inserted else {
+                // The key was used before (perhaps by a request that committed while this one waited).
+                let key = idempotency?.key ?? ""
+                let earlier = try await connection.query(
+                    "SELECT issue_id, request_hash FROM issues WHERE idempotency_key = \(key)", logger: logger)
+                for try await (earlierID, hash) in earlier.decode((Int64, String?).self) {
+                    guard hash == idempotency?.bodyHash else { throw IssueError.idempotencyConflict(key: key, issue: earlierID) }
+                    return (earlierID, false)
+                }
+                throw IssueError.idempotencyConflict(key: key, issue: 0)
+            }
+            try await EventLog.append(
+                tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.received", actor: actor, at: now,
+                details: [
+                    "channel": intake.channel.rawValue, "compound": intake.compound, "type": intake.type ?? "",
+                    "listVersion": Self.version(of: decision) ?? "",
+                ], on: connection, logger: logger)
+            switch decision {
+            case .triage(let reason, _):
+                try await EventLog.append(
+                    tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.triaged", actor: "whistle", at: now,
+                    details: ["reason": reason.code, "message": reason.description], on: connection, logger: logger)
+            case .routed(let plan):
+                try await self.dispatch(
+                    plan.tasks, issue: issueID, decision: decision, compound: intake.compound, reportedAt: intake.reportedAt,
+                    listID: listID!, tenant: tenant, routing: routing, now: now, actor: actor, on: connection)
+            }
+            return (issueID, true)
+        }
+        guard let record = try await issue(id, tenant: tenant, zone: routing.timeZone) else { throw IssueError.notFound(id) }
+        return (record, created)
+    }
+
+    /// Gives an issue a type (or another one) and re-routes it: departments that stay keep their
+    /// task and its history, those no longer responsible have theirs withdrawn, new ones are
+    /// dispatched; each step is an event. The list version is the one in force when it was reported.
+    ///
+    /// - Parameter expectedVersion: the row version the caller read; a different one is a conflict.
+    public func classify(
+        _ issueID: Int64, type: String, expectedVersion: Int?, tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String
+    ) async throws -> IssueRecord {
+        let logger = database.logger
+        try await database.withTenant(tenant) { connection in
+            let rows = try await connection.query(
+                "SELECT compound_code, reported_at, issue_type, row_version, state FROM issues WHERE issue_id = \(issueID) FOR UPDATE",
+                logger: logger)
+            var found: (String, Date, String?, Int, String)?
+            for try await row in rows.decode((String, Date, String?, Int, String).self) { found = row }
+            guard let (compound, reportedAt, previousType, version, _) = found else { throw IssueError.notFound(issueID) }
+            if let expectedVersion, expectedVersion != version {
+                throw IssueError.versionConflict(expected: expectedVersion, current: version)
+            }
+            let decision: RoutingDecision
+            do throws(RoutingError) {
+                decision = try routing.router.route(type: type, compound: compound, reportedAt: reportedAt)
+            } catch {
+                throw IssueError.invalid([IssueIntake.FieldProblem(field: "type", reason: error.description)])
+            }
+            if case .triage(let reason, _) = decision {
+                throw IssueError.invalid([IssueIntake.FieldProblem(field: "type", reason: reason.description)])
+            }
+            guard case .routed(let plan) = decision else { return }
+            let listID = try await self.listID(for: decision, tenant: tenant, on: connection)!
+            let current = try await connection.query(
+                "SELECT task_id, department_code, role FROM tasks WHERE issue_id = \(issueID) AND state NOT IN ('withdrawn', 'closed')",
+                logger: logger)
+            var held: [(id: Int64, department: String, role: TaskRole)] = []
+            for try await (id, department, role) in current.decode((Int64, String, String).self) {
+                held.append((id, department, TaskRole(rawValue: role) ?? .responsible))
+            }
+            let reroute = ReroutePlan(current: held.map { ($0.department, $0.role) }, next: plan.tasks)
+            let rules = Self.rules(decision, routing: routing, compound: compound, reportedAt: reportedAt)
+            for department in reroute.withdrawn {
+                guard let task = held.first(where: { $0.department == department }) else { continue }
+                try await connection.query(
+                    "UPDATE tasks SET state = 'withdrawn', row_version = row_version + 1 WHERE task_id = \(task.id)", logger: logger)
+                for kind in ["acknowledge", "rectify"] {
+                    try await TimerStore.disarm(
+                        TimerKey(tenant: tenant, subjectKind: "task", subjectID: String(task.id), kind: kind), on: connection, logger: logger)
+                }
+                try await EventLog.append(
+                    tenant: tenant, subject: ("task", String(task.id)), kind: "task.withdrawn", actor: actor, at: now,
+                    details: ["issue": String(issueID), "department": department, "reason": "reclassified", "to": type],
+                    on: connection, logger: logger)
+            }
+            for kept in reroute.kept where kept.previousRole != kept.task.role {
+                guard let task = held.first(where: { $0.department == kept.department }) else { continue }
+                try await connection.query(
+                    "UPDATE tasks SET role = \(kept.task.role.rawValue), row_version = row_version + 1 WHERE task_id = \(task.id)",
+                    logger: logger)
+                try await EventLog.append(
+                    tenant: tenant, subject: ("task", String(task.id)), kind: "task.roleChanged", actor: actor, at: now,
+                    details: ["issue": String(issueID), "from": kept.previousRole.rawValue, "to": kept.task.role.rawValue, "rule": rules[kept.department] ?? ""],
+                    on: connection, logger: logger)
+            }
+            try await self.dispatch(
+                reroute.dispatched, issue: issueID, decision: decision, compound: compound, reportedAt: reportedAt, listID: listID,
+                tenant: tenant, routing: routing, now: now, actor: actor, on: connection)
+            try await connection.query(
+                """
+                UPDATE issues SET issue_type = \(type), list_id = \(listID), state = CASE WHEN state = 'triage' THEN 'open' ELSE state END,
+                       triage_reason = NULL, row_version = row_version + 1
+                WHERE issue_id = \(issueID)
+                """, logger: logger)
+            try await EventLog.append(
+                tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.reclassified", actor: actor, at: now,
+                details: [
+                    "from": previousType ?? "", "to": type, "listVersion": plan.listVersion, "kept": reroute.kept.map(\.department).joined(separator: ","),
+                    "withdrawn": reroute.withdrawn.joined(separator: ","), "dispatched": reroute.dispatched.map(\.department).joined(separator: ","),
+                ], on: connection, logger: logger)
+        }
+        guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone) else { throw IssueError.notFound(issueID) }
+        return record
+    }
+
+    /// Writes tasks with their deadlines, arms their timers and records their dispatch.
+    private func dispatch(
+        _ tasks: [RoutedTask], issue issueID: Int64, decision: RoutingDecision, compound: String, reportedAt: Date, listID: Int64,
+        tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String, on connection: PostgresConnection
+    ) async throws {
+        let logger = database.logger
+        let rules = Self.rules(decision, routing: routing, compound: compound, reportedAt: reportedAt)
+        for task in tasks {
+            var deadlines: TaskDeadlines?
+            var deadlineProblem: String?
+            if let policy = routing.policy {
+                do throws(DeadlineError) {
+                    deadlines = try task.deadlines(dispatchedAt: now, policy: policy)
+                } catch {
+                    deadlineProblem = error.description
+                }
+            } else {
+                deadlineProblem = "the tenant has no working-day calendar"
+            }
+            let rows = try await connection.query(
+                """
+                INSERT INTO tasks (tenant_id, issue_id, department_code, role, list_id, rule, dispatched_at, acknowledge_due,
+                                   rectify_due, rectify_working_days, limits_source)
+                VALUES (\(tenant), \(issueID), \(task.department), \(task.role.rawValue), \(listID), \(rules[task.department] ?? ""), \(now),
+                        \(deadlines?.acknowledgeDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyWorkingDays), \(task.limitsSource.rawValue))
+                RETURNING task_id
+                """, logger: logger)
+            var taskID: Int64 = 0
+            for try await value in rows.decode(Int64.self) { taskID = value }
+            let subject = String(taskID)
+            if let due = deadlines?.acknowledgeDue {
+                try await TimerStore.arm(
+                    TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: "acknowledge"), due: due, on: connection, logger: logger)
+            }
+            if let due = deadlines?.rectifyDue {
+                try await TimerStore.arm(
+                    TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: "rectify"), due: due, on: connection, logger: logger)
+            }
+            var details = ["issue": String(issueID), "department": task.department, "role": task.role.rawValue, "rule": rules[task.department] ?? ""]
+            if let due = deadlines?.rectifyDue { details["rectifyDue"] = ISOMoment.format(due, in: routing.timeZone) }
+            if let due = deadlines?.acknowledgeDue { details["acknowledgeDue"] = ISOMoment.format(due, in: routing.timeZone) }
+            try await EventLog.append(
+                tenant: tenant, subject: ("task", subject), kind: "task.dispatched", actor: actor, at: now, details: details, on: connection,
+                logger: logger)
+            if let deadlineProblem {
+                // The task is dispatched all the same; the office sees that its deadline could not be set.
+                try await EventLog.append(
+                    tenant: tenant, subject: ("task", subject), kind: "task.deadlineUnset", actor: "whistle", at: now,
+                    details: ["issue": String(issueID), "reason": deadlineProblem], on: connection, logger: logger)
+            }
+        }
+    }
+
+    private func listID(for decision: RoutingDecision, tenant: String, on connection: PostgresConnection) async throws -> Int64? {
+        guard let version = Self.version(of: decision) else { return nil }
+        let rows = try await connection.query(
+            "SELECT list_id FROM liability_lists WHERE version = \(version) ORDER BY list_id DESC LIMIT 1", logger: database.logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        throw IssueError.listNotLoaded(tenant: tenant, version: version)
+    }
+
+    static func version(of decision: RoutingDecision) -> String? {
+        switch decision {
+        case .routed(let plan): return plan.listVersion
+        case .triage(_, let version): return version
+        }
+    }
+
+    static func rules(_ decision: RoutingDecision, routing: TenantRouting.Tenant, compound: String, reportedAt: Date) -> [String: String] {
+        guard let explanation = try? RouteExplanation(decision, router: routing.router, compound: compound, reportedAt: reportedAt) else { return [:] }
+        return Dictionary(explanation.tasks.map { ($0.department.code, $0.rule) }, uniquingKeysWith: { first, _ in first })
+    }
+}
