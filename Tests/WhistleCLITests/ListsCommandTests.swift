@@ -58,6 +58,7 @@ struct ListsCommandTests {
         let overlap = try whistle("lists", "check", file.path)
         #expect(overlap.status == 1)
         #expect(overlap.output.contains("overlapping effective dates: versions '2023-05' and '2023-05b' both take effect on 2023-05-19"))
+        #expect(overlap.output.contains("2023-05b.yaml:10:1: overlapping effective dates"))
     }
 
     @Test("lists import reads a GB18030 spreadsheet, resolves departments by alias and writes a list that checks")

@@ -22,12 +22,12 @@ public struct LiabilityCatalog: Sendable, Hashable {
             if earlier.effective == later.effective {
                 problems.append(
                     ConfigError(
-                        file: later.file,
+                        file: later.file, line: later.effectiveLine, column: later.effectiveLine > 0 ? 1 : 0,
                         reason: "overlapping effective dates: versions '\(earlier.version)' and '\(later.version)' both take effect on \(later.effective)"))
             } else if let until = earlier.until, until >= later.effective {
                 problems.append(
                     ConfigError(
-                        file: earlier.file,
+                        file: earlier.file, line: earlier.effectiveLine, column: earlier.effectiveLine > 0 ? 1 : 0,
                         reason: "overlapping effective dates: version '\(earlier.version)' runs until \(until), but '\(later.version)' takes effect on \(later.effective)"))
             }
         }

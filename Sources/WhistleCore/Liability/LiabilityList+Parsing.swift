@@ -48,9 +48,11 @@ extension LiabilityList {
                 types.append(type)
             }
             if problems.isEmpty {
-                return LiabilityList(
+                var list = LiabilityList(
                     version: version, effective: effective, until: until, title: try root.string("title"),
                     source: try root.string("source"), types: types, file: file)
+                list.effectiveLine = try root.required("effective").line
+                return list
             }
         } catch {
             problems.append(error)

@@ -17,6 +17,8 @@ public struct LiabilityList: Sendable, Hashable {
     public var types: [IssueType]
     /// Where it was read from, for messages.
     public var file: String
+    /// The line of its `effective:` date, where overlaps are reported.
+    public var effectiveLine: Int = 0
 
     public init(version: String, effective: CivilDate, until: CivilDate? = nil, title: String, source: String, types: [IssueType], file: String = "") {
         self.version = version
