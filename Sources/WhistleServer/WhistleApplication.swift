@@ -54,6 +54,7 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<BasicReq
     DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: router)
     LiabilityRoutes(routing: context.routing, store: LiabilityStore(database: context.database)).add(to: router)
     IssueRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: router)
+    TaskRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: router)
     return router
 }
 

@@ -74,6 +74,21 @@ public struct RoutedTask: Sendable, Hashable {
     public var limitsSource: TenantDeadlines.Source
     public var reason: RouteReason
 
+    public init(department: String, role: TaskRole, limits: DeadlineLimits, limitsSource: TenantDeadlines.Source, reason: RouteReason) {
+        self.department = department
+        self.role = role
+        self.limits = limits
+        self.limitsSource = limitsSource
+        self.reason = reason
+    }
+
+    /// A task the office assigns by hand (a dispute reassigned, an issue reopened), with the limits it had.
+    public static func assigned(_ department: String, role: TaskRole, limits: DeadlineLimits) -> RoutedTask {
+        RoutedTask(
+            department: department, role: role, limits: limits, limitsSource: .entry,
+            reason: RouteReason(reference: .init(column: .responsible, position: 1, written: department), territory: nil, alsoNamed: []))
+    }
+
     /// The task's deadlines when it is dispatched at `dispatchedAt`, counted in `policy`'s calendar.
     public func deadlines(dispatchedAt: Date, policy: DeadlinePolicy) throws(DeadlineError) -> TaskDeadlines {
         try policy.deadlines(dispatchedAt: dispatchedAt, limits: limits)
@@ -87,6 +102,12 @@ public struct RouteReason: Sendable, Hashable {
         public var column: Assignment.Column
         public var position: Int
         public var written: String
+
+        public init(column: Assignment.Column, position: Int, written: String) {
+            self.column = column
+            self.position = position
+            self.written = written
+        }
     }
 
     /// The reference that gave the department its role.
@@ -95,6 +116,12 @@ public struct RouteReason: Sendable, Hashable {
     public var territory: String?
     /// Other references of the entry that named the same department, with a weaker or equal role.
     public var alsoNamed: [Reference]
+
+    public init(reference: Reference, territory: String?, alsoNamed: [Reference]) {
+        self.reference = reference
+        self.territory = territory
+        self.alsoNamed = alsoNamed
+    }
 }
 
 /// Why an issue could not be routed at all.

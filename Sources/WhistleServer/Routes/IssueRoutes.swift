@@ -38,7 +38,7 @@ struct IssueRoutes: Sendable {
     func add(to router: Router<some RequestContext>) {
         let issues = router.group("/v1/tenants/:tenant/issues")
         issues.post { request, context -> Response in
-            let (tenant, routing) = try self.tenant(context)
+            let (tenant, routing) = try self.routing.tenant(context)
             let buffer = try await request.body.collect(upTo: 256 * 1024)
             let body: IntakeRequest = try LiabilityRoutes.decode(IntakeRequest.self, from: buffer)
             let intake = try Self.intake(body, zone: routing.timeZone, now: clock())
@@ -56,7 +56,7 @@ struct IssueRoutes: Sendable {
             return response
         }
         issues.get(":id") { _, context -> IssueRecord in
-            let (tenant, routing) = try self.tenant(context)
+            let (tenant, routing) = try self.routing.tenant(context)
             let id = try Self.id(context)
             guard let issue = try await store.issue(id, tenant: tenant, zone: routing.timeZone) else {
                 throw Problem.notFound("没有编号为 \(id) 的问题。")
@@ -64,7 +64,7 @@ struct IssueRoutes: Sendable {
             return issue
         }
         issues.get(":id/timeline") { _, context -> Timeline in
-            let (tenant, routing) = try self.tenant(context)
+            let (tenant, routing) = try self.routing.tenant(context)
             let id = try Self.id(context)
             guard let events = try await store.timeline(id, tenant: tenant, zone: routing.timeZone) else {
                 throw Problem.notFound("没有编号为 \(id) 的问题。")
@@ -72,7 +72,7 @@ struct IssueRoutes: Sendable {
             return Timeline(items: events, count: events.count)
         }
         issues.post(":id/classify") { request, context -> IssueRecord in
-            let (tenant, routing) = try self.tenant(context)
+            let (tenant, routing) = try self.routing.tenant(context)
             let id = try Self.id(context)
             let body = try await LiabilityRoutes.decode(ClassifyRequest.self, request, context)
             guard let type = body.type, !type.isEmpty else { throw Problem.unprocessable("type", "必须填写问题类型代码") }
@@ -83,11 +83,6 @@ struct IssueRoutes: Sendable {
         }
     }
 
-    func tenant(_ context: some RequestContext) throws -> (String, TenantRouting.Tenant) {
-        let code = try DirectoryRoutes.tenant(context)
-        guard let tenant = routing.tenants[code] else { throw Problem.tenantNotFound(code) }
-        return (code, tenant)
-    }
 
     static func id(_ context: some RequestContext) throws -> Int64 {
         let text = context.parameters.get("id") ?? ""
@@ -141,6 +136,19 @@ struct IssueRoutes: Sendable {
                     detail: "该问题当前版本为 \(current),请求基于版本 \(expected);请刷新后重试。")
             case .listNotLoaded:
                 throw Problem.unavailable("责任清单尚未载入数据库,请稍后重试。")
+            case .taskNotFound(let id):
+                throw Problem.notFound("没有编号为 \(id) 的任务。")
+            case .refused(let refusal):
+                switch refusal {
+                case .missing(let field):
+                    throw Problem.unprocessable(field, refusal.description)
+                case .extensionNotLater:
+                    throw Problem.unprocessable("until", refusal.description)
+                default:
+                    throw Problem(.conflict, type: Problem.base + "not-allowed-now", title: "当前状态不允许该操作", detail: refusal.description)
+                }
+            case .issueNotAllowed(_, let reason):
+                throw Problem(.conflict, type: Problem.base + "not-allowed-now", title: "当前状态不允许该操作", detail: reason)
             }
         }
     }

@@ -73,7 +73,7 @@ struct LiabilityRoutes: Sendable {
     func add(to router: Router<some RequestContext>) {
         let tenants = router.group("/v1/tenants/:tenant")
         tenants.get("liability") { _, context -> Versions in
-            let (code, tenant) = try self.tenant(context)
+            let (code, tenant) = try self.routing.tenant(context)
             let today = CivilDate(Date(), in: tenant.timeZone)
             let inForce = tenant.router.catalog.version(on: today)?.version
             return Versions(
@@ -81,7 +81,7 @@ struct LiabilityRoutes: Sendable {
                 loaded: try await store.history(code))
         }
         tenants.get("liability/:version") { _, context -> VersionDetail in
-            let (_, tenant) = try self.tenant(context)
+            let (_, tenant) = try self.routing.tenant(context)
             let name = context.parameters.get("version") ?? ""
             guard let list = tenant.router.catalog.version(named: name) else {
                 throw Problem.notFound("没有版本为 '\(name)' 的责任清单。")
@@ -90,7 +90,7 @@ struct LiabilityRoutes: Sendable {
             return VersionDetail(version: Self.summary(list, inForce: inForce), items: list.types.map(Self.entry))
         }
         tenants.post("route/explain") { request, context -> Response in
-            let (_, tenant) = try self.tenant(context)
+            let (_, tenant) = try self.routing.tenant(context)
             let body = try await Self.decode(ExplainRequest.self, request, context)
             guard let compound = body.compound, !compound.isEmpty else { throw Problem.unprocessable("compound", "必须填写小区代码") }
             let reportedAt = try Self.moment(body.reportedAt, field: "reportedAt", zone: tenant.timeZone) ?? Date()
@@ -115,7 +115,7 @@ struct LiabilityRoutes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: explanation.json())))
         }
         tenants.post("route/suggest") { request, context -> SuggestResponse in
-            let (_, tenant) = try self.tenant(context)
+            let (_, tenant) = try self.routing.tenant(context)
             let body = try await Self.decode(SuggestRequest.self, request, context)
             guard let description = body.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty else {
                 throw Problem.unprocessable("description", "必须填写问题描述")
@@ -132,11 +132,6 @@ struct LiabilityRoutes: Sendable {
         }
     }
 
-    func tenant(_ context: some RequestContext) throws -> (String, TenantRouting.Tenant) {
-        let code = try DirectoryRoutes.tenant(context)
-        guard let tenant = routing.tenants[code] else { throw Problem.tenantNotFound(code) }
-        return (code, tenant)
-    }
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: some RequestContext) async throws -> T {
         try decode(T.self, from: try await request.body.collect(upTo: 64 * 1024))

@@ -45,6 +45,15 @@ public struct TaskRecord: Codable, Sendable, Hashable {
     public var rectifyDue: String?
     public var rectifyWorkingDays: Int?
     public var limitsSource: String
+    /// The deadline before any extension.
+    public var originalRectifyDue: String?
+    public var extensions: Int
+    public var pendingExtension: String?
+    public var measures: String?
+    public var disputeReason: String?
+    public var rejectionReason: String?
+    /// What can be done to the task now (the lifecycle's rules, before roles).
+    public var allowedActions: [String]
     public var rowVersion: Int
 }
 

@@ -181,12 +181,15 @@ public struct IssueStore: Sendable {
     }
 
     /// Writes tasks with their deadlines, arms their timers and records their dispatch.
-    private func dispatch(
+    ///
+    /// - Parameter rules: why each department is on the issue; by default the routing's explanation.
+    func dispatch(
         _ tasks: [RoutedTask], issue issueID: Int64, decision: RoutingDecision, compound: String, reportedAt: Date, listID: Int64,
-        tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String, on connection: PostgresConnection
+        tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String, rules: [String: String]? = nil,
+        on connection: PostgresConnection
     ) async throws {
         let logger = database.logger
-        let rules = Self.rules(decision, routing: routing, compound: compound, reportedAt: reportedAt)
+        let rules = rules ?? Self.rules(decision, routing: routing, compound: compound, reportedAt: reportedAt)
         for task in tasks {
             var deadlines: TaskDeadlines?
             var deadlineProblem: String?
@@ -202,9 +205,10 @@ public struct IssueStore: Sendable {
             let rows = try await connection.query(
                 """
                 INSERT INTO tasks (tenant_id, issue_id, department_code, role, list_id, rule, dispatched_at, acknowledge_due,
-                                   rectify_due, rectify_working_days, limits_source)
+                                   rectify_due, original_rectify_due, rectify_working_days, acknowledge_hours, limits_source)
                 VALUES (\(tenant), \(issueID), \(task.department), \(task.role.rawValue), \(listID), \(rules[task.department] ?? ""), \(now),
-                        \(deadlines?.acknowledgeDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyWorkingDays), \(task.limitsSource.rawValue))
+                        \(deadlines?.acknowledgeDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyWorkingDays),
+                        \(task.limits.acknowledgeHours), \(task.limitsSource.rawValue))
                 RETURNING task_id
                 """, logger: logger)
             var taskID: Int64 = 0

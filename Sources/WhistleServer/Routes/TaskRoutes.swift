@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import WhistleCore
+import WhistleStore
+
+/// The task lifecycle under `/v1/tenants/{tenant}/tasks/{id}/{action}`, the return visit of an
+/// issue, and the liability-list gaps that upheld disputes recorded.
+struct TaskRoutes: Sendable {
+    let routing: TenantRouting
+    let store: IssueStore
+    let clock: @Sendable () -> Date
+
+    struct ActionRequest: Decodable {
+        var reason: String?
+        var measures: String?
+        var until: String?
+        var reassignTo: String?
+        var note: String?
+        var rowVersion: Int?
+    }
+
+    struct ReturnVisitRequest: Decodable {
+        var satisfaction: String?
+        var note: String?
+    }
+
+    struct Gaps: ResponseEncodable {
+        var items: [IssueStore.GapRecord]
+        var count: Int
+    }
+
+    /// 满意 · 基本满意 · 不满意, as the visit ledger of seed 000 records them.
+    static let satisfaction: [String: String] = [
+        "satisfied": "satisfied", "满意": "satisfied", "basicallySatisfied": "basicallySatisfied", "基本满意": "basicallySatisfied",
+        "dissatisfied": "dissatisfied", "不满意": "dissatisfied",
+    ]
+
+    func add(to router: Router<some RequestContext>) {
+        let tenants = router.group("/v1/tenants/:tenant")
+        tenants.post("tasks/:id/:action") { request, context -> IssueRecord in
+            let (tenant, routing) = try self.routing.tenant(context)
+            let id = try Self.id(context)
+            let name = context.parameters.get("action") ?? ""
+            guard let action = TaskAction(rawValue: name) else {
+                throw Problem.notFound("没有“\(name)”这个操作;可用:\(TaskAction.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let body = try await LiabilityRoutes.decode(ActionRequest.self, request, context)
+            let until = try LiabilityRoutes.moment(body.until, field: "until", zone: routing.timeZone)
+            let input = IssueStore.ActionInput(
+                reason: body.reason, measures: body.measures, until: until, reassignTo: body.reassignTo, note: body.note, rowVersion: body.rowVersion)
+            return try await IssueRoutes.mapping {
+                try await store.act(action, task: id, input: input, tenant: tenant, routing: routing, now: clock(), actor: IssueRoutes.actor)
+            }
+        }
+        tenants.post("issues/:id/return-visit") { request, context -> IssueRecord in
+            let (tenant, routing) = try self.routing.tenant(context)
+            let id = try IssueRoutes.id(context)
+            let body = try await LiabilityRoutes.decode(ReturnVisitRequest.self, request, context)
+            guard let given = body.satisfaction, let satisfaction = Self.satisfaction[given] else {
+                throw Problem.unprocessable("satisfaction", "须为 满意、基本满意 或 不满意")
+            }
+            return try await IssueRoutes.mapping {
+                try await store.returnVisit(id, satisfaction: satisfaction, note: body.note, tenant: tenant, routing: routing, now: clock(), actor: IssueRoutes.actor)
+            }
+        }
+        tenants.get("gaps") { _, context -> Gaps in
+            let (tenant, routing) = try self.routing.tenant(context)
+            let gaps = try await store.gaps(tenant: tenant, zone: routing.timeZone)
+            return Gaps(items: gaps, count: gaps.count)
+        }
+    }
+
+    static func id(_ context: some RequestContext) throws -> Int64 {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = Int64(text), id > 0 else { throw Problem.invalidParameter("id", "'\(text)' 不是有效的任务编号") }
+        return id
+    }
+}
