@@ -42,8 +42,8 @@ public struct WhistleApplicationContext: Sendable {
 }
 
 /// Builds the router of the API: health, metrics, the tenant directory, liability lists and routing.
-public func buildRouter(_ context: WhistleApplicationContext) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleRequestContext> {
+    let router = Router(context: WhistleRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -51,10 +51,12 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<BasicReq
         database: context.database, migrator: context.migrator, registry: context.registry, scheduler: context.scheduler,
         warnings: context.warnings
     ).add(to: router)
-    DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: router)
-    LiabilityRoutes(routing: context.routing, store: LiabilityStore(database: context.database)).add(to: router)
-    IssueRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: router)
-    TaskRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: router)
+    // Everything under a tenant needs a credential of that tenant.
+    let tenants = router.group("/v1/tenants/:tenant").add(middleware: AuthMiddleware(credentials: CredentialStore(database: context.database)))
+    DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: tenants)
+    LiabilityRoutes(routing: context.routing, store: LiabilityStore(database: context.database)).add(to: tenants)
+    IssueRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: tenants)
+    TaskRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: tenants)
     return router
 }
 

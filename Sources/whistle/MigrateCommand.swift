@@ -18,7 +18,7 @@ struct MigrateCommand: AsyncParsableCommand {
             let migrations = try Migration.load(from: try Migration.locateDirectory(explicit: common.sqlDir))
             let prepared = try await DatabaseBootstrap.prepare(
                 url: common.databaseURL(settings: config.settings), dataDirectory: common.dataDirectory(settings: config.settings),
-                logger: logger)
+                attach: true, logger: logger)
             defer { try? prepared.embedded?.stop() }
             let client = try DatabaseBootstrap.makeClient(prepared.settings, poolSize: 2, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in

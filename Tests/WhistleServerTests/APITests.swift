@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Prometheus
 import Testing
+import WhistleCore
 import WhistleStore
 import WhistleTestSupport
 @testable import WhistleServer
@@ -12,9 +13,14 @@ struct APITests {
     let db: TestDatabase
     let registry = PrometheusCollectorRegistry()
 
+    let yongning: HTTPFields
+    let suixi: HTTPFields
+
     init() async throws {
         db = try await TestPostgres.migratedDatabase("api")
         try await db.loadSampleConfiguration()
+        yongning = [.authorization: "Bearer \(try await db.token("yongning", .admin))"]
+        suixi = [.authorization: "Bearer \(try await db.token("suixi", .admin))"]
     }
 
     func app(_ database: TestDatabase? = nil) throws -> some ApplicationProtocol {
@@ -73,34 +79,34 @@ struct APITests {
     @Test("directory endpoints list a tenant's territories, compounds and departments")
     func directory() async throws {
         try await app().test(.router) { client in
-            try await client.execute(uri: "/v1/tenants/yongning", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning", method: .get, headers: yongning) { response in
                 #expect(response.status == .ok)
                 let body = try json(response.body)
                 #expect(body["name"] as? String == "永宁县")
             }
-            try await client.execute(uri: "/v1/tenants/yongning/territories", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/territories", method: .get, headers: yongning) { response in
                 #expect(response.status == .ok)
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])
                 #expect(!items.isEmpty)
             }
             var compoundCode = ""
             var territory = ""
-            try await client.execute(uri: "/v1/tenants/yongning/compounds", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/compounds", method: .get, headers: yongning) { response in
                 #expect(response.status == .ok)
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])
                 compoundCode = try #require(items.first?["code"] as? String)
                 territory = try #require(items.first?["territory"] as? String)
             }
-            try await client.execute(uri: "/v1/tenants/yongning/compounds?territory=\(territory)", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/compounds?territory=\(territory)", method: .get, headers: yongning) { response in
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])
                 #expect(items.allSatisfy { $0["territory"] as? String == territory })
             }
-            try await client.execute(uri: "/v1/tenants/yongning/compounds/\(compoundCode)", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/compounds/\(compoundCode)", method: .get, headers: yongning) { response in
                 #expect(response.status == .ok)
                 let body = try json(response.body)
                 #expect(body["code"] as? String == compoundCode)
             }
-            try await client.execute(uri: "/v1/tenants/yongning/departments?kind=territorial", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/departments?kind=territorial", method: .get, headers: yongning) { response in
                 #expect(response.status == .ok)
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])
                 #expect(!items.isEmpty)
@@ -113,11 +119,11 @@ struct APITests {
     func walled() async throws {
         try await app().test(.router) { client in
             var suixiCompound = ""
-            try await client.execute(uri: "/v1/tenants/suixi/compounds", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/suixi/compounds", method: .get, headers: suixi) { response in
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])
                 suixiCompound = try #require(items.first?["code"] as? String)
             }
-            try await client.execute(uri: "/v1/tenants/yongning/compounds/\(suixiCompound)", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/compounds/\(suixiCompound)", method: .get, headers: yongning) { response in
                 #expect(response.status == .notFound)
             }
         }
@@ -133,7 +139,7 @@ struct APITests {
     ])
     func problems(uri: String, status: Int) async throws {
         try await app().test(.router) { client in
-            try await client.execute(uri: uri, method: .get) { response in
+            try await client.execute(uri: uri, method: .get, headers: yongning) { response in
                 #expect(response.status.code == status)
                 #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
                 let body = try json(response.body)

@@ -22,7 +22,13 @@ struct IssueAPITests {
         try await db.loadSampleConfiguration()
         config = try ConfigDirectory.read(TestPostgres.configDirectory)
         routing = TenantRouting(config)
+        reporter = [.authorization: "Bearer \(try await db.token("yongning", .reporter))"]
+        office = [.authorization: "Bearer \(try await db.token("yongning", .office))"]
     }
+
+    /// A grid worker who reports (sees residents' data masked) and the campaign office.
+    let reporter: HTTPFields
+    let office: HTTPFields
 
     func app() throws -> some ApplicationProtocol {
         let context = WhistleApplicationContext(
@@ -47,7 +53,7 @@ struct IssueAPITests {
     @Test("a visit report becomes an issue with one task per department, deadlines in working days, timers and events")
     func intake() async throws {
         try await app().test(.router) { client in
-            try await client.execute(uri: "/v1/tenants/yongning/issues", method: .post, body: ByteBuffer(string: Self.visit)) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/issues", method: .post, headers: reporter, body: ByteBuffer(string: Self.visit)) { response in
                 #expect(response.status == .created)
                 let issue = try json(response.body)
                 let id = try #require(issue["id"] as? Int)
@@ -75,7 +81,7 @@ struct IssueAPITests {
         try await app().test(.router) { client in
             var id = 0
             try await client.execute(
-                uri: "/v1/tenants/yongning/issues", method: .post,
+                uri: "/v1/tenants/yongning/issues", method: .post, headers: reporter,
                 body: ByteBuffer(string: #"{"channel": "hotline", "compound": "yanghe-c1-a", "description": "小区里有人私搭彩钢房"}"#)
             ) { response in
                 #expect(response.status == .created)
@@ -86,7 +92,7 @@ struct IssueAPITests {
                 #expect((issue["tasks"] as? [Any])?.isEmpty == true)
             }
             try await client.execute(
-                uri: "/v1/tenants/yongning/issues/\(id)/classify", method: .post, body: ByteBuffer(string: #"{"type": "zz-2", "rowVersion": 1}"#)
+                uri: "/v1/tenants/yongning/issues/\(id)/classify", method: .post, headers: office, body: ByteBuffer(string: #"{"type": "zz-2", "rowVersion": 1}"#)
             ) { response in
                 #expect(response.status == .ok)
                 let issue = try json(response.body)
@@ -96,14 +102,14 @@ struct IssueAPITests {
             }
             // Reclassify: 私搭乱建 (lead 综合执法局 then 自然资源局; responsible 住建局 and the town).
             try await client.execute(
-                uri: "/v1/tenants/yongning/issues/\(id)/classify", method: .post, body: ByteBuffer(string: #"{"type": "zz-4", "rowVersion": 1}"#)
+                uri: "/v1/tenants/yongning/issues/\(id)/classify", method: .post, headers: office, body: ByteBuffer(string: #"{"type": "zz-4", "rowVersion": 1}"#)
             ) { response in
                 #expect(response.status == .conflict)
                 #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
             }
             let before = try await db.scalar("SELECT task_id FROM tasks WHERE issue_id = \(id) AND department_code = 'zhifa'", as: Int64.self)
             try await client.execute(
-                uri: "/v1/tenants/yongning/issues/\(id)/classify", method: .post, body: ByteBuffer(string: #"{"type": "zz-4", "rowVersion": 2}"#)
+                uri: "/v1/tenants/yongning/issues/\(id)/classify", method: .post, headers: office, body: ByteBuffer(string: #"{"type": "zz-4", "rowVersion": 2}"#)
             ) { response in
                 #expect(response.status == .ok)
                 let issue = try json(response.body)
@@ -117,7 +123,7 @@ struct IssueAPITests {
                 #expect(Int64(live.first?["id"] as? Int ?? 0) == before)
             }
             #expect(try await count("SELECT count(*)::int FROM timers WHERE state = 'cancelled' AND kind = 'rectify' AND subject_id IN (SELECT task_id::text FROM tasks WHERE issue_id = \(id) AND state = 'withdrawn')") == 2)
-            try await client.execute(uri: "/v1/tenants/yongning/issues/\(id)/timeline", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/issues/\(id)/timeline", method: .get, headers: reporter) { response in
                 #expect(response.status == .ok)
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])
                 let kinds = items.compactMap { $0["kind"] as? String }
@@ -129,7 +135,7 @@ struct IssueAPITests {
                 #expect(kinds.filter { $0 == "task.dispatched" }.count == 6)
             }
             try await client.execute(
-                uri: "/v1/tenants/yongning/issues/\(id)/classify", method: .post, body: ByteBuffer(string: #"{"type": "ufo"}"#)
+                uri: "/v1/tenants/yongning/issues/\(id)/classify", method: .post, headers: office, body: ByteBuffer(string: #"{"type": "ufo"}"#)
             ) { response in
                 #expect(response.status == .unprocessableContent)
                 let errors = try json(response.body)["errors"] as? [[String: Any]]
@@ -144,7 +150,7 @@ struct IssueAPITests {
             var first = 0
             for attempt in 0..<2 {
                 try await client.execute(
-                    uri: "/v1/tenants/yongning/issues", method: .post, headers: [.init("Idempotency-Key")!: "visit-0001"],
+                    uri: "/v1/tenants/yongning/issues", method: .post, headers: [.init("Idempotency-Key")!: "visit-0001", .authorization: reporter[.authorization]!],
                     body: ByteBuffer(string: Self.visit)
                 ) { response in
                     #expect(response.status == (attempt == 0 ? .created : .ok))
@@ -154,7 +160,7 @@ struct IssueAPITests {
             }
             let issues = try await count("SELECT count(*)::int FROM issues")
             try await client.execute(
-                uri: "/v1/tenants/yongning/issues", method: .post, headers: [.init("Idempotency-Key")!: "visit-0001"],
+                uri: "/v1/tenants/yongning/issues", method: .post, headers: [.init("Idempotency-Key")!: "visit-0001", .authorization: reporter[.authorization]!],
                 body: ByteBuffer(string: Self.visit.replacingOccurrences(of: "1-302", with: "1-303"))
             ) { response in
                 #expect(response.status == .unprocessableContent)
@@ -183,7 +189,7 @@ struct IssueAPITests {
                 (#"{"channel": "app", "compound": "yanghe-c1-a", "description": "x", "reporter": {"phone": "call me"}}"#, .unprocessableContent, ["reporter.phone"]),
             ]
             for (body, status, fields) in cases {
-                try await client.execute(uri: "/v1/tenants/yongning/issues", method: .post, body: ByteBuffer(string: body)) { response in
+                try await client.execute(uri: "/v1/tenants/yongning/issues", method: .post, headers: reporter, body: ByteBuffer(string: body)) { response in
                     #expect(response.status == status, "\(body)")
                     #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
                     if !fields.isEmpty {
@@ -192,10 +198,10 @@ struct IssueAPITests {
                     }
                 }
             }
-            try await client.execute(uri: "/v1/tenants/yongning/issues/0", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/issues/0", method: .get, headers: reporter) { response in
                 #expect(response.status == .badRequest)
             }
-            try await client.execute(uri: "/v1/tenants/yongning/issues/999999", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/issues/999999", method: .get, headers: reporter) { response in
                 #expect(response.status == .notFound)
             }
         }

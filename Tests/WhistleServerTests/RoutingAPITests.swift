@@ -17,7 +17,12 @@ struct RoutingAPITests {
         db = try await TestPostgres.migratedDatabase("routing_api")
         try await db.loadSampleConfiguration()
         routing = TenantRouting(try ConfigDirectory.read(TestPostgres.configDirectory))
+        yongning = [.authorization: "Bearer \(try await db.token("yongning", .leader))"]
+        suixi = [.authorization: "Bearer \(try await db.token("suixi", .leader))"]
     }
+
+    let yongning: HTTPFields
+    let suixi: HTTPFields
 
     func app() throws -> some ApplicationProtocol {
         let context = WhistleApplicationContext(
@@ -37,7 +42,7 @@ struct RoutingAPITests {
         let eventsBefore = try await db.scalar("SELECT count(*)::int FROM events", as: Int.self)
         try await app().test(.router) { client in
             try await client.execute(
-                uri: "/v1/tenants/yongning/route/explain", method: .post, headers: [.contentType: "application/json"],
+                uri: "/v1/tenants/yongning/route/explain", method: .post, headers: [.contentType: "application/json", .authorization: yongning[.authorization]!],
                 body: post(#"{"type": "zz-2", "compound": "yanghe-c1-a", "reportedAt": "2026-09-30T17:30:00+08:00"}"#)
             ) { response in
                 #expect(response.status == .ok)
@@ -52,7 +57,7 @@ struct RoutingAPITests {
                 #expect(tasks.compactMap { ($0["department"] as? [String: Any])?["code"] as? String } == ["xfdd", "gaj", "zhifa", "zjj", "yanghe-gov"])
             }
             try await client.execute(
-                uri: "/v1/tenants/yongning/route/explain", method: .post, body: post(#"{"compound": "yanghe-c1-a"}"#)
+                uri: "/v1/tenants/yongning/route/explain", method: .post, headers: yongning, body: post(#"{"compound": "yanghe-c1-a"}"#)
             ) { response in
                 #expect(response.status == .ok)
                 let body = try json(response.body)
@@ -73,7 +78,7 @@ struct RoutingAPITests {
                 (#"{"type": 7, "compound": "yanghe-c1-a"}"#, .badRequest, nil),
                 ("not json", .badRequest, nil),
             ] {
-                try await client.execute(uri: "/v1/tenants/yongning/route/explain", method: .post, body: post(body)) { response in
+                try await client.execute(uri: "/v1/tenants/yongning/route/explain", method: .post, headers: yongning, body: post(body)) { response in
                     #expect(response.status == status, "\(body)")
                     #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
                     if let field {
@@ -82,7 +87,7 @@ struct RoutingAPITests {
                     }
                 }
             }
-            try await client.execute(uri: "/v1/tenants/atlantis/route/explain", method: .post, body: post("{}")) { response in
+            try await client.execute(uri: "/v1/tenants/atlantis/route/explain", method: .post, headers: yongning, body: post("{}")) { response in
                 #expect(response.status == .notFound)
             }
         }
@@ -92,7 +97,7 @@ struct RoutingAPITests {
     func suggest() async throws {
         try await app().test(.router) { client in
             try await client.execute(
-                uri: "/v1/tenants/yongning/route/suggest", method: .post, body: post(#"{"description": "地下车库有居民飞线充电", "limit": 3}"#)
+                uri: "/v1/tenants/yongning/route/suggest", method: .post, headers: yongning, body: post(#"{"description": "地下车库有居民飞线充电", "limit": 3}"#)
             ) { response in
                 #expect(response.status == .ok)
                 let body = try json(response.body)
@@ -101,7 +106,7 @@ struct RoutingAPITests {
                 #expect(suggestions.first?["code"] as? String == "zz-6")
                 #expect(suggestions.count <= 3)
             }
-            try await client.execute(uri: "/v1/tenants/yongning/route/suggest", method: .post, body: post(#"{"description": " "}"#)) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/route/suggest", method: .post, headers: yongning, body: post(#"{"description": " "}"#)) { response in
                 #expect(response.status == .unprocessableContent)
             }
         }
@@ -110,7 +115,7 @@ struct RoutingAPITests {
     @Test("the lists of a tenant: versions with the one in force, the loaded texts, and each entry")
     func lists() async throws {
         try await app().test(.router) { client in
-            try await client.execute(uri: "/v1/tenants/suixi/liability", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/suixi/liability", method: .get, headers: suixi) { response in
                 #expect(response.status == .ok)
                 let body = try json(response.body)
                 let versions = try #require(body["versions"] as? [[String: Any]])
@@ -118,7 +123,7 @@ struct RoutingAPITests {
                 #expect(versions.first?["inForce"] as? Bool == true)
                 #expect((body["loaded"] as? [[String: Any]])?.count == 1)
             }
-            try await client.execute(uri: "/v1/tenants/yongning/liability/2023-05", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/liability/2023-05", method: .get, headers: yongning) { response in
                 #expect(response.status == .ok)
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])
                 #expect(items.count == 12)
@@ -126,7 +131,7 @@ struct RoutingAPITests {
                 #expect((zz2["lead"] as? [[String: Any]])?.compactMap { $0["department"] as? String } == ["xfdd", "gaj", "zhifa"])
                 #expect((zz2["responsible"] as? [[String: Any]])?.last?["territorial"] as? Bool == true)
             }
-            try await client.execute(uri: "/v1/tenants/yongning/liability/1999", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/liability/1999", method: .get, headers: yongning) { response in
                 #expect(response.status == .notFound)
             }
         }

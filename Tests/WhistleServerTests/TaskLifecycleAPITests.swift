@@ -21,7 +21,10 @@ struct TaskLifecycleAPITests {
         db = try await TestPostgres.migratedDatabase("lifecycle_api")
         try await db.loadSampleConfiguration()
         routing = TenantRouting(try ConfigDirectory.read(TestPostgres.configDirectory))
+        admin = [.authorization: "Bearer \(try await db.token("yongning", .admin))"]
     }
+
+    let admin: HTTPFields
 
     func app() throws -> some ApplicationProtocol {
         let context = WhistleApplicationContext(
@@ -37,7 +40,7 @@ struct TaskLifecycleAPITests {
     /// A yongning 治乱 issue (zl-2: lead 县住建局, responsible 县综合执法局 and the town): two or three tasks.
     func newIssue(_ client: some TestClientProtocol, type: String = "zl-2") async throws -> [String: Any] {
         try await client.execute(
-            uri: "/v1/tenants/yongning/issues", method: .post,
+            uri: "/v1/tenants/yongning/issues", method: .post, headers: admin,
             body: ByteBuffer(string: #"{"channel": "whistle", "compound": "yanghe-c1-a", "type": "\#(type)", "description": "物业擅自签订服务合同"}"#)
         ) { response in
             #expect(response.status == .created)
@@ -51,7 +54,7 @@ struct TaskLifecycleAPITests {
     func act(
         _ client: some TestClientProtocol, _ task: Int, _ action: String, _ body: String = "{}", expect status: HTTPResponse.Status = .ok
     ) async throws -> [String: Any] {
-        try await client.execute(uri: "/v1/tenants/yongning/tasks/\(task)/\(action)", method: .post, body: ByteBuffer(string: body)) { response in
+        try await client.execute(uri: "/v1/tenants/yongning/tasks/\(task)/\(action)", method: .post, headers: admin, body: ByteBuffer(string: body)) { response in
             #expect(response.status == status, "\(action) \(body): \(String(buffer: response.body))")
             return try json(response.body)
         }
@@ -80,7 +83,7 @@ struct TaskLifecycleAPITests {
             #expect(last["state"] as? String == "closed")
             #expect(tasks(last).allSatisfy { $0["state"] as? String == "closed" })
             try await client.execute(
-                uri: "/v1/tenants/yongning/issues/\(issueID)/return-visit", method: .post, body: ByteBuffer(string: #"{"satisfaction": "不满意"}"#)
+                uri: "/v1/tenants/yongning/issues/\(issueID)/return-visit", method: .post, headers: admin, body: ByteBuffer(string: #"{"satisfaction": "不满意"}"#)
             ) { response in
                 #expect(response.status == .ok)
                 let reopened = try json(response.body)
@@ -90,7 +93,7 @@ struct TaskLifecycleAPITests {
                 #expect(live.first { $0["department"] as? String == "zjj" }?["role"] as? String == "lead")
                 #expect(live.allSatisfy { ($0["rule"] as? String) == "回访不满意，重新派单" })
             }
-            try await client.execute(uri: "/v1/tenants/yongning/issues/\(issueID)/timeline", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/issues/\(issueID)/timeline", method: .get, headers: admin) { response in
                 let kinds = (try json(response.body)["items"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
                 for kind in ["task.acknowledge", "task.start", "task.rectify", "task.verify", "task.close", "issue.closed", "issue.returnVisit", "issue.reopened"] {
                     #expect(kinds.contains(kind), "\(kind)")
@@ -130,7 +133,7 @@ struct TaskLifecycleAPITests {
                 for _ in 0..<2 {
                     group.addTask {
                         try await client.execute(
-                            uri: "/v1/tenants/yongning/tasks/\(id)/acknowledge", method: .post, body: ByteBuffer(string: #"{"rowVersion": 1}"#)
+                            uri: "/v1/tenants/yongning/tasks/\(id)/acknowledge", method: .post, headers: admin, body: ByteBuffer(string: #"{"rowVersion": 1}"#)
                         ) { $0.status }
                     }
                 }
@@ -155,7 +158,7 @@ struct TaskLifecycleAPITests {
             let reassigned = try #require(tasks(upheld).first { $0["department"] as? String == "scj" })
             #expect(reassigned["role"] as? String == "responsible")
             #expect((reassigned["rule"] as? String)?.contains("退单") == true)
-            try await client.execute(uri: "/v1/tenants/yongning/gaps", method: .get) { response in
+            try await client.execute(uri: "/v1/tenants/yongning/gaps", method: .get, headers: admin) { response in
                 let items = try #require(try json(response.body)["items"] as? [[String: Any]])
                 #expect(items.first?["department"] as? String == "zhifa")
                 #expect(items.first?["reassignedTo"] as? String == "scj")
@@ -191,7 +194,9 @@ struct TaskLifecycleAPITests {
                 "SELECT to_char(due_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM timers WHERE subject_id = \(String(id)) AND kind = 'rectify' AND state = 'armed'",
                 as: String.self)
             #expect(timer == "2026-11-30 17:00")
-            #expect(try await db.scalar("SELECT extension_approved_by FROM tasks WHERE task_id = \(Int64(id))", as: String.self) == "api")
+            let approver = try await db.scalar("SELECT extension_approved_by FROM tasks WHERE task_id = \(Int64(id))", as: String.self)
+            #expect(approver?.hasPrefix("credential:") == true)
+            #expect(approver?.hasSuffix("测试(管理员)") == true)
             try await act(client, id, "request-extension", #"{"reason": "再延", "until": "2026-12-20T17:00:00+08:00"}"#)
             let denied = try await act(client, id, "deny-extension", #"{"reason": "不予延期"}"#)
             #expect(tasks(denied).first { $0["id"] as? Int == id }?["rectifyDue"] as? String == "2026-11-30T17:00:00+08:00")

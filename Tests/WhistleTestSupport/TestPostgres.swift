@@ -132,3 +132,10 @@ extension TestDatabase {
         try TestDatabase(settings: other.settings)
     }
 }
+
+extension TestDatabase {
+    /// A fresh credential's bearer token for `tenant`, as `whistle tokens create` makes it.
+    public func token(_ tenant: String, _ role: Role, department: String? = nil, name: String = "测试") async throws -> String {
+        try await CredentialStore(database: database).create(tenant: tenant, role: role, department: department, name: name).token
+    }
+}

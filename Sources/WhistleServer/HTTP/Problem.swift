@@ -38,8 +38,10 @@ public struct Problem: HTTPResponseError, Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self)
+        var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
+        if statusCode == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"whistle\"" }
         return Response(
-            status: status, headers: [.contentType: "application/problem+json; charset=utf-8"],
+            status: status, headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
@@ -59,6 +61,16 @@ extension Problem {
         Problem(
             .badRequest, type: base + "invalid-parameter", title: "请求参数有误", detail: "\(field): \(reason)",
             errors: [FieldError(field: field, reason: reason)])
+    }
+
+    /// 401: no credential, or one that is unknown or revoked.
+    public static func unauthenticated(_ detail: String) -> Problem {
+        Problem(.unauthorized, type: base + "unauthenticated", title: "未登录或令牌无效", detail: detail)
+    }
+
+    /// 403: the credential may not do this.
+    public static func forbidden(_ detail: String) -> Problem {
+        Problem(.forbidden, type: base + "forbidden", title: "无权访问", detail: detail)
     }
 
     /// The body could not be read as the endpoint's JSON.

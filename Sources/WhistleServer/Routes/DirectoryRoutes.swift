@@ -16,8 +16,7 @@ struct DirectoryRoutes: Sendable {
         }
     }
 
-    func add(to router: Router<some RequestContext>) {
-        let tenants = router.group("/v1/tenants/:tenant")
+    func add(to tenants: RouterGroup<WhistleRequestContext>) {
         tenants.get { _, context -> DirectoryRecords.TenantRecord in
             try await store.tenant(try Self.tenant(context))
         }

@@ -9,9 +9,6 @@ struct IssueRoutes: Sendable {
     let store: IssueStore
     let clock: @Sendable () -> Date
 
-    /// Credentials come with roles (issue 4's access part); until then every change is by "api".
-    static let actor = "api"
-
     struct IntakeRequest: Decodable {
         var channel: String?
         var compound: String?
@@ -35,9 +32,10 @@ struct IssueRoutes: Sendable {
         var count: Int
     }
 
-    func add(to router: Router<some RequestContext>) {
-        let issues = router.group("/v1/tenants/:tenant/issues")
+    func add(to tenants: RouterGroup<WhistleRequestContext>) {
+        let issues = tenants.group("issues")
         issues.post { request, context -> Response in
+            let principal = try context.require(.reportIssue)
             let (tenant, routing) = try self.routing.tenant(context)
             let buffer = try await request.body.collect(upTo: 256 * 1024)
             let body: IntakeRequest = try LiabilityRoutes.decode(IntakeRequest.self, from: buffer)
@@ -48,7 +46,9 @@ struct IssueRoutes: Sendable {
                 idempotency = IssueStore.Idempotency(key: key, body: buffer.readableBytesView)
             }
             let (issue, created) = try await Self.mapping {
-                try await store.intake(intake, tenant: tenant, routing: routing, idempotency: idempotency, now: clock(), actor: Self.actor)
+                try await store.intake(
+                    intake, tenant: tenant, routing: routing, idempotency: idempotency, now: clock(), actor: principal.actor,
+                    reportedBy: principal.credential, unmasked: AccessPolicy.allows(principal, .seePersonalData))
             }
             var response = try context.responseEncoder.encode(issue, from: request, context: context)
             response.status = created ? .created : .ok
@@ -56,33 +56,44 @@ struct IssueRoutes: Sendable {
             return response
         }
         issues.get(":id") { _, context -> IssueRecord in
-            let (tenant, routing) = try self.routing.tenant(context)
-            let id = try Self.id(context)
-            guard let issue = try await store.issue(id, tenant: tenant, zone: routing.timeZone) else {
-                throw Problem.notFound("没有编号为 \(id) 的问题。")
-            }
-            return issue
+            try await self.readable(context)
         }
         issues.get(":id/timeline") { _, context -> Timeline in
             let (tenant, routing) = try self.routing.tenant(context)
             let id = try Self.id(context)
+            _ = try await self.readable(context)
             guard let events = try await store.timeline(id, tenant: tenant, zone: routing.timeZone) else {
                 throw Problem.notFound("没有编号为 \(id) 的问题。")
             }
             return Timeline(items: events, count: events.count)
         }
         issues.post(":id/classify") { request, context -> IssueRecord in
+            let principal = try context.require(.classify)
             let (tenant, routing) = try self.routing.tenant(context)
             let id = try Self.id(context)
             let body = try await LiabilityRoutes.decode(ClassifyRequest.self, request, context)
             guard let type = body.type, !type.isEmpty else { throw Problem.unprocessable("type", "必须填写问题类型代码") }
             return try await Self.mapping {
                 try await store.classify(
-                    id, type: type, expectedVersion: body.rowVersion, tenant: tenant, routing: routing, now: clock(), actor: Self.actor)
+                    id, type: type, expectedVersion: body.rowVersion, tenant: tenant, routing: routing, now: clock(), actor: principal.actor,
+                    unmasked: AccessPolicy.allows(principal, .seePersonalData))
             }
         }
     }
 
+
+    /// The issue of the path, if the caller may read it: its departments' people, its reporter, the office.
+    func readable(_ context: WhistleRequestContext) async throws -> IssueRecord {
+        let principal = try context.caller()
+        let (tenant, routing) = try self.routing.tenant(context)
+        let id = try Self.id(context)
+        guard let issue = try await store.issue(id, tenant: tenant, zone: routing.timeZone, unmasked: AccessPolicy.allows(principal, .seePersonalData))
+        else {
+            throw Problem.notFound("没有编号为 \(id) 的问题。")
+        }
+        _ = try context.require(.readIssue(departments: Set(issue.tasks.map(\.department)), reportedBy: issue.reportedBy))
+        return issue
+    }
 
     static func id(_ context: some RequestContext) throws -> Int64 {
         let text = context.parameters.get("id") ?? ""

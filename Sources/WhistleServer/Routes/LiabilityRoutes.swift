@@ -70,8 +70,7 @@ struct LiabilityRoutes: Sendable {
         var items: [EntryRecord]
     }
 
-    func add(to router: Router<some RequestContext>) {
-        let tenants = router.group("/v1/tenants/:tenant")
+    func add(to tenants: RouterGroup<WhistleRequestContext>) {
         tenants.get("liability") { _, context -> Versions in
             let (code, tenant) = try self.routing.tenant(context)
             let today = CivilDate(Date(), in: tenant.timeZone)
@@ -139,8 +138,10 @@ struct LiabilityRoutes: Sendable {
 
     /// Decodes a JSON body, answering 400 with what was wrong.
     static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+        // An action without parameters may come without a body.
+        let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer: buffer)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch {
             throw Problem.invalidBody("请求体不是有效的 JSON 对象:\(Self.describe(error))")
         }

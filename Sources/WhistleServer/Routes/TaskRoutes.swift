@@ -35,9 +35,9 @@ struct TaskRoutes: Sendable {
         "dissatisfied": "dissatisfied", "不满意": "dissatisfied",
     ]
 
-    func add(to router: Router<some RequestContext>) {
-        let tenants = router.group("/v1/tenants/:tenant")
+    func add(to tenants: RouterGroup<WhistleRequestContext>) {
         tenants.post("tasks/:id/:action") { request, context -> IssueRecord in
+            let principal = try context.caller()
             let (tenant, routing) = try self.routing.tenant(context)
             let id = try Self.id(context)
             let name = context.parameters.get("action") ?? ""
@@ -49,10 +49,18 @@ struct TaskRoutes: Sendable {
             let input = IssueStore.ActionInput(
                 reason: body.reason, measures: body.measures, until: until, reassignTo: body.reassignTo, note: body.note, rowVersion: body.rowVersion)
             return try await IssueRoutes.mapping {
-                try await store.act(action, task: id, input: input, tenant: tenant, routing: routing, now: clock(), actor: IssueRoutes.actor)
+                try await store.act(
+                    action, task: id, input: input, tenant: tenant, routing: routing, now: clock(), actor: principal.actor,
+                    unmasked: AccessPolicy.allows(principal, .seePersonalData)
+                ) { department in
+                    guard AccessPolicy.allows(principal, .task(action, department: department)) else {
+                        throw Problem.forbidden("角色“\(principal.role.chineseName)”\(principal.department.map { "(\($0))" } ?? "")不能对部门“\(department)”的任务执行“\(action.chineseName)”。")
+                    }
+                }
             }
         }
         tenants.post("issues/:id/return-visit") { request, context -> IssueRecord in
+            let principal = try context.require(.returnVisit)
             let (tenant, routing) = try self.routing.tenant(context)
             let id = try IssueRoutes.id(context)
             let body = try await LiabilityRoutes.decode(ReturnVisitRequest.self, request, context)
@@ -60,10 +68,13 @@ struct TaskRoutes: Sendable {
                 throw Problem.unprocessable("satisfaction", "须为 满意、基本满意 或 不满意")
             }
             return try await IssueRoutes.mapping {
-                try await store.returnVisit(id, satisfaction: satisfaction, note: body.note, tenant: tenant, routing: routing, now: clock(), actor: IssueRoutes.actor)
+                try await store.returnVisit(
+                    id, satisfaction: satisfaction, note: body.note, tenant: tenant, routing: routing, now: clock(), actor: principal.actor,
+                    unmasked: AccessPolicy.allows(principal, .seePersonalData))
             }
         }
         tenants.get("gaps") { _, context -> Gaps in
+            _ = try context.require(.readGaps)
             let (tenant, routing) = try self.routing.tenant(context)
             let gaps = try await store.gaps(tenant: tenant, zone: routing.timeZone)
             return Gaps(items: gaps, count: gaps.count)

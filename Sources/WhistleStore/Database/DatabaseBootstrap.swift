@@ -12,13 +12,21 @@ public enum DatabaseBootstrap {
 
     /// With a URL, checks that the server answers; without one, creates and starts the embedded
     /// cluster under `dataDirectory` and creates its database.
-    public static func prepare(url: String?, dataDirectory: URL, logger: Logger) async throws -> Prepared {
+    ///
+    /// - Parameter attach: use the embedded server a running daemon serves on the folder, if any
+    ///   (for commands such as `tokens` and `migrate`); it is left running.
+    public static func prepare(url: String?, dataDirectory: URL, attach: Bool = false, logger: Logger) async throws -> Prepared {
         if let url {
             let settings = try DatabaseSettings(url: url)
             try await checkReachable(settings, logger: logger)
             return Prepared(settings: settings, embedded: nil)
         }
         let embedded = try EmbeddedPostgres(options: .init(dataDirectory: dataDirectory), logger: logger)
+        if attach, let (settings, owner) = embedded.runningServer() {
+            logger.info("using the PostgreSQL of the running daemon", metadata: ["pid": "\(owner)"])
+            try await checkReachable(settings, logger: logger)
+            return Prepared(settings: settings, embedded: nil)
+        }
         let settings = try embedded.start()
         do {
             try await embedded.createDatabase(settings.database, settings: settings)

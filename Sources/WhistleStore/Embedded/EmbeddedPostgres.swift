@@ -48,11 +48,37 @@ public struct EmbeddedPostgres: Sendable {
     var dataPath: String { options.dataDirectory.path }
     var logPath: String { options.dataDirectory.appendingPathComponent("postgres.log").path }
 
+    /// The file naming the process that started the server, so that a second command on the same
+    /// folder uses that server instead of taking it for a killed daemon's leftover.
+    var ownerFile: URL { options.dataDirectory.appendingPathComponent("whistle.pid") }
+
+    /// The server a live process of ours (a running daemon) started on this folder, if there is one.
+    public func runningServer() -> (settings: DatabaseSettings, owner: Int32)? {
+        guard let ownerText = try? String(contentsOf: ownerFile, encoding: .utf8),
+            let owner = Int32(ownerText.trimmingWhitespace()), owner != getpid(), kill(owner, 0) == 0 || errno == EPERM,
+            let pidText = try? String(contentsOfFile: options.dataDirectory.appendingPathComponent("postmaster.pid").path, encoding: .utf8)
+        else { return nil }
+        // A recycled pid is not our daemon: its command line must name whistle.
+        if let command = FileManager.default.contents(atPath: "/proc/\(owner)/cmdline"), !String(decoding: command, as: UTF8.self).contains("whistle") {
+            return nil
+        }
+        let lines = pidText.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
+        guard lines.count > 4, let pid = Int32(lines[0]), Self.isPostgresProcess(pid), let port = Int(lines[3]), !lines[4].isEmpty else { return nil }
+        return (DatabaseSettings(endpoint: .unixSocket(path: "\(lines[4])/.s.PGSQL.\(port)"), username: options.user, database: options.database), owner)
+    }
+
     /// Creates the cluster if needed, starts it and returns how to connect to it.
+    ///
+    /// - Throws: when another live whistle process serves the folder: two servers on one data
+    ///   folder would corrupt it, and stopping the other's would pull its database away.
     public func start() throws(StoreError) -> DatabaseSettings {
         try prepareDirectory()
         if !FileManager.default.fileExists(atPath: options.dataDirectory.appendingPathComponent("PG_VERSION").path) {
             try initialize()
+        }
+        if let (_, owner) = runningServer() {
+            throw .embeddedPostgres(
+                step: "start", detail: "another whistle process (pid \(owner)) is serving \(dataPath); stop it first, or give this one another --data-dir")
         }
         try clearLeftoverServer()
         var lastError: StoreError?
@@ -61,6 +87,7 @@ public struct EmbeddedPostgres: Sendable {
             let port = try Self.freeLoopbackPort()
             do {
                 try startServer(port: port)
+                try? "\(getpid())\n".write(to: ownerFile, atomically: true, encoding: .utf8)
                 let socketDirectory = self.socketDirectory
                 logger.info("embedded PostgreSQL started", metadata: ["data": "\(dataPath)", "port": "\(port)", "socket": "\(socketDirectory)"])
                 return DatabaseSettings(
@@ -80,6 +107,7 @@ public struct EmbeddedPostgres: Sendable {
         if output.status != 0, !output.text.contains("Is server running?") {
             throw .embeddedPostgres(step: "stop", detail: output.text.trimmingWhitespace())
         }
+        try? FileManager.default.removeItem(at: ownerFile)
         logger.info("embedded PostgreSQL stopped", metadata: ["data": "\(dataPath)"])
     }
 

@@ -23,6 +23,8 @@ public struct IssueRecord: Codable, Sendable, Hashable {
     public var reportedAt: String
     public var receivedAt: String
     public var reporter: IssueIntake.Reporter
+    /// The credential that reported it.
+    public var reportedBy: Int64?
     public var channelDetails: [String: String]
     public var triage: Triage?
     public var tasks: [TaskRecord]

@@ -48,8 +48,12 @@ extension IssueStore {
     /// its event in one transaction; closing the last live task closes the issue.
     ///
     /// - Returns: the task's issue, as it now stands.
+    ///
+    /// - Parameter authorize: called with the task's department before anything changes; it throws
+    ///   to refuse (the role matrix).
     public func act(
-        _ action: TaskAction, task taskID: Int64, input: ActionInput, tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String
+        _ action: TaskAction, task taskID: Int64, input: ActionInput, tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String,
+        unmasked: Bool = false, authorize: @Sendable (String) throws -> Void = { _ in }
     ) async throws -> IssueRecord {
         let logger = database.logger
         let issueID = try await database.withTenant(tenant) { connection -> Int64 in
@@ -67,6 +71,7 @@ extension IssueStore {
                     disputeReason: r.10, listID: r.11, rectifyWorkingDays: r.12, acknowledgeHours: r.13)
             }
             guard let task = found else { throw IssueError.taskNotFound(taskID) }
+            try authorize(task.department)
             if let expected = input.rowVersion, expected != task.rowVersion {
                 throw IssueError.versionConflict(expected: expected, current: task.rowVersion)
             }
@@ -174,7 +179,9 @@ extension IssueStore {
             }
             return task.issueID
         }
-        guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone) else { throw IssueError.notFound(issueID) }
+        guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone, unmasked: unmasked) else {
+            throw IssueError.notFound(issueID)
+        }
         return record
     }
 
@@ -228,7 +235,8 @@ extension IssueStore {
     /// 回访: the reporter's satisfaction with a closed issue; 不满意 reopens it with new tasks for the
     /// same departments in the same roles.
     public func returnVisit(
-        _ issueID: Int64, satisfaction: String, note: String?, tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String
+        _ issueID: Int64, satisfaction: String, note: String?, tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String,
+        unmasked: Bool = false
     ) async throws -> IssueRecord {
         let logger = database.logger
         try await database.withTenant(tenant) { connection in
@@ -270,7 +278,9 @@ extension IssueStore {
                 again, issue: issueID, decision: .triage(.noType, listVersion: nil), compound: compound, reportedAt: reportedAt, listID: listID,
                 tenant: tenant, routing: routing, now: now, actor: actor, rules: rules, on: connection)
         }
-        guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone) else { throw IssueError.notFound(issueID) }
+        guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone, unmasked: unmasked) else {
+            throw IssueError.notFound(issueID)
+        }
         return record
     }
 

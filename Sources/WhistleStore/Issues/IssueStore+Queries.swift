@@ -4,20 +4,22 @@ import WhistleCore
 
 extension IssueStore {
     /// The issue with its live and withdrawn tasks; nil when the tenant has no such issue.
-    public func issue(_ id: Int64, tenant: String, zone: TimeZone) async throws -> IssueRecord? {
+    ///
+    /// - Parameter unmasked: show residents' names and phones in full (roles that need them).
+    public func issue(_ id: Int64, tenant: String, zone: TimeZone, unmasked: Bool = false) async throws -> IssueRecord? {
         let logger = database.logger
         return try await database.withTenant(tenant) { connection -> IssueRecord? in
             let rows = try await connection.query(
                 """
                 SELECT i.state, i.channel, i.compound_code, i.building_code, i.household, i.issue_type, l.version, i.list_id,
                        i.description, i.reported_at, i.received_at, i.reporter::text, i.channel_details::text, i.triage_reason,
-                       i.row_version, (SELECT t.name FROM jsonb_to_recordset(l.types) AS t(code text, name text) WHERE t.code = i.issue_type)
+                       i.row_version, i.reported_by, (SELECT t.name FROM jsonb_to_recordset(l.types) AS t(code text, name text) WHERE t.code = i.issue_type)
                 FROM issues i LEFT JOIN liability_lists l ON l.list_id = i.list_id
                 WHERE i.issue_id = \(id)
                 """, logger: logger)
             var record: IssueRecord?
             for try await row in rows.decode(
-                (String, String, String, String?, String?, String?, String?, Int64?, String, Date, Date, String, String, String?, Int, String?).self)
+                (String, String, String, String?, String?, String?, String?, Int64?, String, Date, Date, String, String, String?, Int, Int64?, String?).self)
             {
                 let reporter = (try? JSONDecoder().decode(IssueIntake.Reporter.self, from: Data(row.11.utf8))) ?? IssueIntake.Reporter()
                 let details = (try? JSONDecoder().decode([String: String].self, from: Data(row.12.utf8))) ?? [:]
@@ -26,10 +28,11 @@ extension IssueStore {
                 }
                 record = IssueRecord(
                     id: id, tenant: tenant, state: row.0, channel: row.1, compound: row.2, building: row.3, household: row.4, type: row.5,
-                    typeName: row.15, listVersion: row.6, listID: row.7, description: row.8, reportedAt: ISOMoment.format(row.9, in: zone),
+                    typeName: row.16, listVersion: row.6, listID: row.7, description: row.8, reportedAt: ISOMoment.format(row.9, in: zone),
                     receivedAt: ISOMoment.format(row.10, in: zone),
-                    reporter: IssueIntake.Reporter(name: IssueIntake.mask(name: reporter.name), phone: IssueIntake.mask(phone: reporter.phone)),
-                    channelDetails: details, triage: triage, tasks: [], rowVersion: row.14)
+                    reporter: unmasked
+                        ? reporter : IssueIntake.Reporter(name: IssueIntake.mask(name: reporter.name), phone: IssueIntake.mask(phone: reporter.phone)),
+                    reportedBy: row.15, channelDetails: details, triage: triage, tasks: [], rowVersion: row.14)
             }
             guard var issue = record else { return nil }
             let tasks = try await connection.query(

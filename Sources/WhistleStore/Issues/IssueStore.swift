@@ -30,7 +30,7 @@ public struct IssueStore: Sendable {
     /// - Returns: the issue, and false when an earlier request with the same key and body made it.
     public func intake(
         _ intake: IssueIntake, tenant: String, routing: TenantRouting.Tenant, idempotency: Idempotency? = nil, now: Date,
-        actor: String
+        actor: String, reportedBy: Int64? = nil, unmasked: Bool = false
     ) async throws -> (issue: IssueRecord, created: Bool) {
         let problems = intake.problems(directory: routing.router.directory, now: now)
         guard problems.isEmpty else { throw IssueError.invalid(problems) }
@@ -56,10 +56,10 @@ public struct IssueStore: Sendable {
             let rows = try await connection.query(
                 """
                 INSERT INTO issues (tenant_id, channel, compound_code, building_code, household, issue_type, list_id, description,
-                                    reporter, channel_details, reported_at, received_at, state, triage_reason, idempotency_key, request_hash)
+                                    reporter, channel_details, reported_at, received_at, state, triage_reason, idempotency_key, request_hash, reported_by)
                 VALUES (\(tenant), \(intake.channel.rawValue), \(intake.compound), \(intake.building), \(intake.household), \(typeCode),
                         \(listID), \(intake.description.trimmingCharacters(in: .whitespacesAndNewlines)), \(reporter)::jsonb, \(details)::jsonb,
-                        \(intake.reportedAt), \(now), \(state), \(triageReason), \(idempotency?.key), \(idempotency?.bodyHash))
+                        \(intake.reportedAt), \(now), \(state), \(triageReason), \(idempotency?.key), \(idempotency?.bodyHash), \(reportedBy))
                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
                 RETURNING issue_id
                 """, logger: logger)
@@ -94,7 +94,7 @@ public struct IssueStore: Sendable {
             }
             return (issueID, true)
         }
-        guard let record = try await issue(id, tenant: tenant, zone: routing.timeZone) else { throw IssueError.notFound(id) }
+        guard let record = try await issue(id, tenant: tenant, zone: routing.timeZone, unmasked: unmasked) else { throw IssueError.notFound(id) }
         return (record, created)
     }
 
@@ -104,7 +104,8 @@ public struct IssueStore: Sendable {
     ///
     /// - Parameter expectedVersion: the row version the caller read; a different one is a conflict.
     public func classify(
-        _ issueID: Int64, type: String, expectedVersion: Int?, tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String
+        _ issueID: Int64, type: String, expectedVersion: Int?, tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String,
+        unmasked: Bool = false
     ) async throws -> IssueRecord {
         let logger = database.logger
         try await database.withTenant(tenant) { connection in
@@ -176,7 +177,9 @@ public struct IssueStore: Sendable {
                     "withdrawn": reroute.withdrawn.joined(separator: ","), "dispatched": reroute.dispatched.map(\.department).joined(separator: ","),
                 ], on: connection, logger: logger)
         }
-        guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone) else { throw IssueError.notFound(issueID) }
+        guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone, unmasked: unmasked) else {
+            throw IssueError.notFound(issueID)
+        }
         return record
     }
 

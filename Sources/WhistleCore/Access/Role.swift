@@ -1,0 +1,99 @@
+/// What a credential may do, by the people of DESIGN.md.
+public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Maintains the tenant: everything.
+    case admin
+    /// The campaign office (专班办公室): triage, verification, rulings, return visits.
+    case office
+    /// A department's handler (经办人): its own department's tasks.
+    case handler
+    /// A department's leader: its own department's tasks.
+    case departmentLeader
+    /// The scheduler of a specialist team: its team's tasks.
+    case scheduler
+    /// A leader who receives escalation notices: reads everything, changes nothing here.
+    case leader
+    /// A community, grid worker or hotline that reports problems: its own reports.
+    case reporter
+
+    /// Roles bound to one department.
+    public var isDepartmentRole: Bool { self == .handler || self == .departmentLeader || self == .scheduler }
+
+    public var chineseName: String {
+        switch self {
+        case .admin: return "管理员"
+        case .office: return "专班办公室"
+        case .handler: return "部门经办人"
+        case .departmentLeader: return "部门负责人"
+        case .scheduler: return "专班调度"
+        case .leader: return "领导"
+        case .reporter: return "上报人"
+        }
+    }
+}
+
+/// Who is asking: a credential's tenant, role and department.
+public struct Principal: Sendable, Hashable {
+    public var credential: Int64
+    public var tenant: String
+    public var role: Role
+    public var department: String?
+    public var name: String
+
+    public init(credential: Int64, tenant: String, role: Role, department: String? = nil, name: String) {
+        self.credential = credential
+        self.tenant = tenant
+        self.role = role
+        self.department = department
+        self.name = name
+    }
+
+    /// How events name the actor: `credential:12 张三(部门经办人)`.
+    public var actor: String { "credential:\(credential) \(name)(\(role.chineseName))" }
+}
+
+/// The role matrix: who may do what. Pure, so that it is tested exhaustively.
+public enum AccessPolicy {
+    /// An operation of the API.
+    public enum Operation: Sendable, Hashable {
+        /// Read the directory, the lists, ask the router.
+        case readReference
+        case reportIssue
+        /// Read one issue; `departments` hold a task on it, `reportedBy` made it.
+        case readIssue(departments: Set<String>, reportedBy: Int64?)
+        case classify
+        /// Act on a task of `department`.
+        case task(TaskAction, department: String)
+        case returnVisit
+        case readGaps
+        /// See residents' names and phones unmasked.
+        case seePersonalData
+    }
+
+    /// The department side of a task's lifecycle.
+    public static let departmentActions: Set<TaskAction> = [.acknowledge, .start, .rectify, .dispute, .requestExtension]
+
+    public static func allows(_ principal: Principal, _ operation: Operation) -> Bool {
+        let role = principal.role
+        switch operation {
+        case .readReference:
+            return true
+        case .reportIssue:
+            return role != .leader
+        case .readIssue(let departments, let reportedBy):
+            switch role {
+            case .admin, .office, .leader: return true
+            case .handler, .departmentLeader, .scheduler: return principal.department.map(departments.contains) ?? false
+            case .reporter: return reportedBy == principal.credential
+            }
+        case .classify, .returnVisit, .readGaps:
+            return role == .admin || role == .office
+        case .task(let action, let department):
+            if departmentActions.contains(action) {
+                return role == .admin || (role.isDepartmentRole && principal.department == department)
+            }
+            return role == .admin || role == .office
+        case .seePersonalData:
+            return role == .admin || role == .office
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Testing
+@testable import WhistleCore
+
+@Suite("The role matrix")
+struct AccessPolicyTests {
+    func principal(_ role: Role, department: String? = nil, credential: Int64 = 7) -> Principal {
+        Principal(credential: credential, tenant: "t", role: role, department: department, name: "x")
+    }
+
+    @Test("who may do what, role by role", arguments: Role.allCases)
+    func matrix(role: Role) {
+        let own = principal(role, department: role.isDepartmentRole ? "zjj" : nil)
+        let office = role == .office || role == .admin
+        #expect(AccessPolicy.allows(own, .readReference))
+        #expect(AccessPolicy.allows(own, .reportIssue) == (role != .leader))
+        #expect(AccessPolicy.allows(own, .classify) == office)
+        #expect(AccessPolicy.allows(own, .returnVisit) == office)
+        #expect(AccessPolicy.allows(own, .readGaps) == office)
+        #expect(AccessPolicy.allows(own, .seePersonalData) == office)
+        // Reading an issue: the office and leaders all; departments theirs; reporters what they reported.
+        let theirs = AccessPolicy.Operation.readIssue(departments: ["zjj", "gaj"], reportedBy: 99)
+        let others = AccessPolicy.Operation.readIssue(departments: ["gaj"], reportedBy: 99)
+        let reported = AccessPolicy.Operation.readIssue(departments: ["gaj"], reportedBy: 7)
+        #expect(AccessPolicy.allows(own, theirs) == (office || role == .leader || role.isDepartmentRole))
+        #expect(AccessPolicy.allows(own, others) == (office || role == .leader))
+        #expect(AccessPolicy.allows(own, reported) == (office || role == .leader || role == .reporter))
+        for action in TaskAction.allCases {
+            let departmentSide = AccessPolicy.departmentActions.contains(action)
+            let onOwn = AccessPolicy.allows(own, .task(action, department: "zjj"))
+            let onOther = AccessPolicy.allows(own, .task(action, department: "gaj"))
+            if departmentSide {
+                #expect(onOwn == (role == .admin || role.isDepartmentRole), "\(role) \(action)")
+                #expect(onOther == (role == .admin), "\(role) \(action)")
+            } else {
+                #expect(onOwn == office, "\(role) \(action)")
+                #expect(onOther == office, "\(role) \(action)")
+            }
+        }
+    }
+
+    @Test("a department role without its department reads no department's issues")
+    func departmentless() {
+        #expect(!AccessPolicy.allows(principal(.handler), .readIssue(departments: ["zjj"], reportedBy: nil)))
+        #expect(!AccessPolicy.allows(principal(.handler), .task(.acknowledge, department: "zjj")))
+        #expect(principal(.handler, department: "zjj").actor == "credential:7 x(部门经办人)")
+    }
+}
