@@ -22,6 +22,8 @@ public struct WhistleApplicationContext: Sendable {
     public var routing: TenantRouting
     /// The time requests are stamped with; tests pass a manual clock's.
     public var clock: @Sendable () -> Date
+    /// `intake.duplicateWindowDays` of whistle.yaml.
+    public var duplicateWindowDays: Int = 7
 
     public init(
         database: Database, migrator: Migrator, registry: PrometheusCollectorRegistry, host: String, port: Int,
@@ -55,7 +57,10 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
     let tenants = router.group("/v1/tenants/:tenant").add(middleware: AuthMiddleware(credentials: CredentialStore(database: context.database)))
     DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: tenants)
     LiabilityRoutes(routing: context.routing, store: LiabilityStore(database: context.database)).add(to: tenants)
-    IssueRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: tenants)
+    IssueRoutes(
+        routing: context.routing, store: IssueStore(database: context.database), clock: context.clock,
+        duplicateWindowDays: context.duplicateWindowDays
+    ).add(to: tenants)
     TaskRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: tenants)
     return router
 }

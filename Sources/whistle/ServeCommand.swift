@@ -51,9 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
             for warning in config.calendarWarnings(now: Date()) {
                 logger.warning("\(warning)")
             }
-            let context = WhistleApplicationContext(
+            var context = WhistleApplicationContext(
                 database: database, migrator: migrator, registry: registry, host: host, port: port, scheduler: scheduler,
                 warnings: { config.calendarWarnings(now: Date()) }, routing: TenantRouting(config), logger: logger)
+            context.duplicateWindowDays = config.settings.duplicateWindowDays
             let tenants = config.tenants
             let app = buildApplication(
                 context,

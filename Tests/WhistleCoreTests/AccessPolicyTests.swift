@@ -14,13 +14,14 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(own, .readReference))
         #expect(AccessPolicy.allows(own, .reportIssue) == (role != .leader))
         #expect(AccessPolicy.allows(own, .classify) == office)
+        #expect(AccessPolicy.allows(own, .merge) == office)
         #expect(AccessPolicy.allows(own, .returnVisit) == office)
         #expect(AccessPolicy.allows(own, .readGaps) == office)
         #expect(AccessPolicy.allows(own, .seePersonalData) == office)
         // Reading an issue: the office and leaders all; departments theirs; reporters what they reported.
-        let theirs = AccessPolicy.Operation.readIssue(departments: ["zjj", "gaj"], reportedBy: 99)
-        let others = AccessPolicy.Operation.readIssue(departments: ["gaj"], reportedBy: 99)
-        let reported = AccessPolicy.Operation.readIssue(departments: ["gaj"], reportedBy: 7)
+        let theirs = AccessPolicy.Operation.readIssue(departments: ["zjj", "gaj"], reporters: [99])
+        let others = AccessPolicy.Operation.readIssue(departments: ["gaj"], reporters: [99])
+        let reported = AccessPolicy.Operation.readIssue(departments: ["gaj"], reporters: [99, 7])
         #expect(AccessPolicy.allows(own, theirs) == (office || role == .leader || role.isDepartmentRole))
         #expect(AccessPolicy.allows(own, others) == (office || role == .leader))
         #expect(AccessPolicy.allows(own, reported) == (office || role == .leader || role == .reporter))
@@ -40,7 +41,7 @@ struct AccessPolicyTests {
 
     @Test("a department role without its department reads no department's issues")
     func departmentless() {
-        #expect(!AccessPolicy.allows(principal(.handler), .readIssue(departments: ["zjj"], reportedBy: nil)))
+        #expect(!AccessPolicy.allows(principal(.handler), .readIssue(departments: ["zjj"], reporters: [])))
         #expect(!AccessPolicy.allows(principal(.handler), .task(.acknowledge, department: "zjj")))
         #expect(principal(.handler, department: "zjj").actor == "credential:7 x(部门经办人)")
     }

@@ -226,4 +226,68 @@ struct IssueAPITests {
         #expect(reread.listID != second.listID)
         #expect(reread.tasks.allSatisfy { $0.listID == first.listID })
     }
+
+    @Test("a report like an open one is flagged; the office merges it and its reporter follows the other's outcome")
+    func duplicates() async throws {
+        let otherReporter: HTTPFields = [.authorization: "Bearer \(try await db.token("yongning", .reporter))"]
+        try await app().test(.router) { client in
+            func report(_ body: String, as headers: HTTPFields) async throws -> [String: Any] {
+                try await client.execute(uri: "/v1/tenants/yongning/issues", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .created)
+                    return try json(response.body)
+                }
+            }
+            let first = try await report(
+                #"{"channel": "app", "compound": "yanghe-c1-b", "type": "zz-1", "description": "垃圾桶满了没人清", "reportedAt": "2026-09-25T08:00:00+08:00"}"#, as: reporter)
+            let second = try await report(
+                #"{"channel": "hotline", "compound": "yanghe-c1-b", "type": "zz-1", "description": "小区垃圾没分类", "reportedAt": "2026-09-30T08:00:00+08:00"}"#, as: otherReporter)
+            let firstID = try #require(first["id"] as? Int)
+            let secondID = try #require(second["id"] as? Int)
+            #expect(second["possibleDuplicates"] as? [Int] == [firstID])
+            // Outside the window (7 days) or of another type: no flag.
+            _ = try await report(
+                #"{"channel": "app", "compound": "yanghe-c1-b", "type": "zz-2", "description": "车堵消防通道", "reportedAt": "2026-09-01T08:00:00+08:00"}"#, as: reporter)
+            let outside = try await report(
+                #"{"channel": "app", "compound": "yanghe-c1-b", "type": "zz-2", "description": "车又堵了", "reportedAt": "2026-09-30T08:00:00+08:00"}"#, as: reporter)
+            #expect(outside["possibleDuplicates"] as? [Int] == [])
+            let late = try await report(
+                #"{"channel": "app", "compound": "yanghe-c1-b", "type": "zz-1", "description": "又满了", "reportedAt": "2026-09-30T09:00:00+08:00"}"#, as: reporter)
+            #expect((late["possibleDuplicates"] as? [Int])?.sorted() == [firstID, secondID])
+            let other = try await report(
+                #"{"channel": "app", "compound": "yanghe-c1-b", "type": "zz-5", "description": "遛狗不拴绳", "reportedAt": "2026-09-30T09:00:00+08:00"}"#, as: reporter)
+            #expect((other["possibleDuplicates"] as? [Int]) == [])
+            // The same household and type, however long ago.
+            let household1 = try await report(
+                #"{"channel": "visit", "compound": "yanghe-c1-a", "building": "b2", "household": "2-101", "type": "zz-3", "description": "楼下树被砍", "reportedAt": "2026-06-01T08:00:00+08:00"}"#, as: reporter)
+            let household2 = try await report(
+                #"{"channel": "visit", "compound": "yanghe-c1-a", "building": "b2", "household": "2-101", "type": "zz-3", "description": "树又被砍", "reportedAt": "2026-09-29T08:00:00+08:00"}"#, as: reporter)
+            #expect(household2["possibleDuplicates"] as? [Int] == [try #require(household1["id"] as? Int)])
+
+            try await client.execute(
+                uri: "/v1/tenants/yongning/issues/\(secondID)/merge", method: .post, headers: reporter, body: ByteBuffer(string: #"{"into": \#(firstID)}"#)
+            ) { #expect($0.status == .forbidden) }
+            try await client.execute(
+                uri: "/v1/tenants/yongning/issues/\(secondID)/merge", method: .post, headers: office, body: ByteBuffer(string: #"{"into": \#(secondID)}"#)
+            ) { #expect($0.status == .unprocessableContent) }
+            try await client.execute(
+                uri: "/v1/tenants/yongning/issues/\(secondID)/merge", method: .post, headers: office, body: ByteBuffer(string: #"{"into": \#(firstID)}"#)
+            ) { response in
+                #expect(response.status == .ok)
+                let merged = try json(response.body)
+                #expect(merged["state"] as? String == "merged")
+                #expect(merged["duplicateOf"] as? Int == firstID)
+                #expect((merged["tasks"] as? [[String: Any]])?.allSatisfy { $0["state"] as? String == "withdrawn" } == true)
+            }
+            try await client.execute(
+                uri: "/v1/tenants/yongning/issues/\(secondID)/merge", method: .post, headers: office, body: ByteBuffer(string: #"{"into": \#(firstID)}"#)
+            ) { #expect($0.status == .conflict) }
+            // The second reporter may now follow the first issue, which lists what was merged into it.
+            try await client.execute(uri: "/v1/tenants/yongning/issues/\(firstID)", method: .get, headers: otherReporter) { response in
+                #expect(response.status == .ok)
+                let body = try json(response.body)
+                #expect(body["mergedFrom"] as? [Int] == [secondID])
+            }
+            #expect(try await count("SELECT count(*)::int FROM timers WHERE state = 'armed' AND subject_id IN (SELECT task_id::text FROM tasks WHERE issue_id = \(secondID))") == 0)
+        }
+    }
 }

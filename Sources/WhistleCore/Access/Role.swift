@@ -58,9 +58,11 @@ public enum AccessPolicy {
         /// Read the directory, the lists, ask the router.
         case readReference
         case reportIssue
-        /// Read one issue; `departments` hold a task on it, `reportedBy` made it.
-        case readIssue(departments: Set<String>, reportedBy: Int64?)
+        /// Read one issue; `departments` hold a task on it, `reporters` made it or an issue merged into it.
+        case readIssue(departments: Set<String>, reporters: Set<Int64>)
         case classify
+        /// Merge an issue into another (duplicate_of).
+        case merge
         /// Act on a task of `department`.
         case task(TaskAction, department: String)
         case returnVisit
@@ -79,13 +81,13 @@ public enum AccessPolicy {
             return true
         case .reportIssue:
             return role != .leader
-        case .readIssue(let departments, let reportedBy):
+        case .readIssue(let departments, let reporters):
             switch role {
             case .admin, .office, .leader: return true
             case .handler, .departmentLeader, .scheduler: return principal.department.map(departments.contains) ?? false
-            case .reporter: return reportedBy == principal.credential
+            case .reporter: return reporters.contains(principal.credential)
             }
-        case .classify, .returnVisit, .readGaps:
+        case .classify, .merge, .returnVisit, .readGaps:
             return role == .admin || role == .office
         case .task(let action, let department):
             if departmentActions.contains(action) {

@@ -11,6 +11,8 @@ public struct DaemonSettings: Sendable, Hashable {
     public var tenantsDirectory: String = "tenants"
     public var calendarsDirectory: String = "calendars"
     public var scheduler = SchedulerSettings()
+    /// Reports of the same type in the same compound within this many days are flagged as possible duplicates.
+    public var duplicateWindowDays: Int = 7
 
     public init() {}
 
@@ -18,7 +20,7 @@ public struct DaemonSettings: Sendable, Hashable {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonSettings {
         var settings = DaemonSettings()
         let root = try ConfigNode.parse(text, file: file)
-        try root.allowKeys(["http", "database", "tenants", "calendars", "scheduler"])
+        try root.allowKeys(["http", "database", "tenants", "calendars", "scheduler", "intake"])
         if let http = try root.optional("http") {
             try http.allowKeys(["host", "port"])
             settings.httpHost = try http.optionalString("host") ?? settings.httpHost
@@ -34,6 +36,13 @@ public struct DaemonSettings: Sendable, Hashable {
             if let pool = try database.optional("poolSize") {
                 settings.poolSize = try pool.int()
                 guard (1...500).contains(settings.poolSize) else { throw pool.error("must be between 1 and 500") }
+            }
+        }
+        if let intake = try root.optional("intake") {
+            try intake.allowKeys(["duplicateWindowDays"])
+            if let window = try intake.optional("duplicateWindowDays") {
+                settings.duplicateWindowDays = try window.int()
+                guard (0...365).contains(settings.duplicateWindowDays) else { throw window.error("must be between 0 and 365 days") }
             }
         }
         if let scheduler = try root.optional("scheduler") {

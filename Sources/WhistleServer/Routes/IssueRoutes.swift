@@ -8,6 +8,7 @@ struct IssueRoutes: Sendable {
     let routing: TenantRouting
     let store: IssueStore
     let clock: @Sendable () -> Date
+    var duplicateWindowDays: Int = 7
 
     struct IntakeRequest: Decodable {
         var channel: String?
@@ -20,6 +21,11 @@ struct IssueRoutes: Sendable {
         var reporter: IssueIntake.Reporter?
         /// The channel's own fields: 走访人 (visitor), 排查时间 …
         var details: [String: String]?
+    }
+
+    struct MergeRequest: Decodable {
+        var into: Int64?
+        var rowVersion: Int?
     }
 
     struct ClassifyRequest: Decodable {
@@ -48,7 +54,8 @@ struct IssueRoutes: Sendable {
             let (issue, created) = try await Self.mapping {
                 try await store.intake(
                     intake, tenant: tenant, routing: routing, idempotency: idempotency, now: clock(), actor: principal.actor,
-                    reportedBy: principal.credential, unmasked: AccessPolicy.allows(principal, .seePersonalData))
+                    reportedBy: principal.credential, unmasked: AccessPolicy.allows(principal, .seePersonalData),
+                    duplicateWindow: TimeInterval(duplicateWindowDays) * 86_400)
             }
             var response = try context.responseEncoder.encode(issue, from: request, context: context)
             response.status = created ? .created : .ok
@@ -66,6 +73,18 @@ struct IssueRoutes: Sendable {
                 throw Problem.notFound("没有编号为 \(id) 的问题。")
             }
             return Timeline(items: events, count: events.count)
+        }
+        issues.post(":id/merge") { request, context -> IssueRecord in
+            let principal = try context.require(.merge)
+            let (tenant, routing) = try self.routing.tenant(context)
+            let id = try Self.id(context)
+            let body = try await LiabilityRoutes.decode(MergeRequest.self, request, context)
+            guard let into = body.into else { throw Problem.unprocessable("into", "必须填写要并入的问题编号") }
+            return try await Self.mapping {
+                try await store.merge(
+                    id, into: into, expectedVersion: body.rowVersion, tenant: tenant, routing: routing, now: clock(), actor: principal.actor,
+                    unmasked: AccessPolicy.allows(principal, .seePersonalData))
+            }
         }
         issues.post(":id/classify") { request, context -> IssueRecord in
             let principal = try context.require(.classify)
@@ -91,7 +110,8 @@ struct IssueRoutes: Sendable {
         else {
             throw Problem.notFound("没有编号为 \(id) 的问题。")
         }
-        _ = try context.require(.readIssue(departments: Set(issue.tasks.map(\.department)), reportedBy: issue.reportedBy))
+        let reporters = Set([issue.reportedBy].compactMap { $0} + issue.mergedReporters)
+        _ = try context.require(.readIssue(departments: Set(issue.tasks.map(\.department)), reporters: reporters))
         return issue
     }
 

@@ -25,6 +25,13 @@ public struct IssueRecord: Codable, Sendable, Hashable {
     public var reporter: IssueIntake.Reporter
     /// The credential that reported it.
     public var reportedBy: Int64?
+    /// Open issues of the same compound and type within the window, or of the same household and type.
+    public var possibleDuplicates: [Int64] = []
+    /// The issue this one was merged into.
+    public var duplicateOf: Int64?
+    /// Issues merged into this one, and the credentials that reported them (they get its outcome).
+    public var mergedFrom: [Int64] = []
+    public var mergedReporters: [Int64] = []
     public var channelDetails: [String: String]
     public var triage: Triage?
     public var tasks: [TaskRecord]

@@ -13,13 +13,16 @@ extension IssueStore {
                 """
                 SELECT i.state, i.channel, i.compound_code, i.building_code, i.household, i.issue_type, l.version, i.list_id,
                        i.description, i.reported_at, i.received_at, i.reporter::text, i.channel_details::text, i.triage_reason,
-                       i.row_version, i.reported_by, (SELECT t.name FROM jsonb_to_recordset(l.types) AS t(code text, name text) WHERE t.code = i.issue_type)
+                       i.row_version, i.reported_by, i.possible_duplicates, i.duplicate_of,
+                       ARRAY(SELECT m.issue_id FROM issues m WHERE m.duplicate_of = i.issue_id ORDER BY m.issue_id),
+                       ARRAY(SELECT m.reported_by FROM issues m WHERE m.duplicate_of = i.issue_id AND m.reported_by IS NOT NULL ORDER BY m.issue_id),
+                       (SELECT t.name FROM jsonb_to_recordset(l.types) AS t(code text, name text) WHERE t.code = i.issue_type)
                 FROM issues i LEFT JOIN liability_lists l ON l.list_id = i.list_id
                 WHERE i.issue_id = \(id)
                 """, logger: logger)
             var record: IssueRecord?
             for try await row in rows.decode(
-                (String, String, String, String?, String?, String?, String?, Int64?, String, Date, Date, String, String, String?, Int, Int64?, String?).self)
+                (String, String, String, String?, String?, String?, String?, Int64?, String, Date, Date, String, String, String?, Int, Int64?, [Int64], Int64?, [Int64], [Int64], String?).self)
             {
                 let reporter = (try? JSONDecoder().decode(IssueIntake.Reporter.self, from: Data(row.11.utf8))) ?? IssueIntake.Reporter()
                 let details = (try? JSONDecoder().decode([String: String].self, from: Data(row.12.utf8))) ?? [:]
@@ -28,11 +31,12 @@ extension IssueStore {
                 }
                 record = IssueRecord(
                     id: id, tenant: tenant, state: row.0, channel: row.1, compound: row.2, building: row.3, household: row.4, type: row.5,
-                    typeName: row.16, listVersion: row.6, listID: row.7, description: row.8, reportedAt: ISOMoment.format(row.9, in: zone),
+                    typeName: row.20, listVersion: row.6, listID: row.7, description: row.8, reportedAt: ISOMoment.format(row.9, in: zone),
                     receivedAt: ISOMoment.format(row.10, in: zone),
                     reporter: unmasked
                         ? reporter : IssueIntake.Reporter(name: IssueIntake.mask(name: reporter.name), phone: IssueIntake.mask(phone: reporter.phone)),
-                    reportedBy: row.15, channelDetails: details, triage: triage, tasks: [], rowVersion: row.14)
+                    reportedBy: row.15, possibleDuplicates: row.16, duplicateOf: row.17, mergedFrom: row.18, mergedReporters: row.19,
+                    channelDetails: details, triage: triage, tasks: [], rowVersion: row.14)
             }
             guard var issue = record else { return nil }
             let tasks = try await connection.query(

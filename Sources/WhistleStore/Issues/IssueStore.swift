@@ -30,7 +30,7 @@ public struct IssueStore: Sendable {
     /// - Returns: the issue, and false when an earlier request with the same key and body made it.
     public func intake(
         _ intake: IssueIntake, tenant: String, routing: TenantRouting.Tenant, idempotency: Idempotency? = nil, now: Date,
-        actor: String, reportedBy: Int64? = nil, unmasked: Bool = false
+        actor: String, reportedBy: Int64? = nil, unmasked: Bool = false, duplicateWindow: TimeInterval = 7 * 86_400
     ) async throws -> (issue: IssueRecord, created: Bool) {
         let problems = intake.problems(directory: routing.router.directory, now: now)
         guard problems.isEmpty else { throw IssueError.invalid(problems) }
@@ -76,6 +76,8 @@ public struct IssueStore: Sendable {
                 }
                 throw IssueError.idempotencyConflict(key: key, issue: 0)
             }
+            try await self.flagDuplicates(
+                issueID, intake: intake, type: typeCode, window: duplicateWindow, tenant: tenant, now: now, on: connection)
             try await EventLog.append(
                 tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.received", actor: actor, at: now,
                 details: [
@@ -238,6 +240,97 @@ public struct IssueStore: Sendable {
                     details: ["issue": String(issueID), "reason": deadlineProblem], on: connection, logger: logger)
             }
         }
+    }
+
+    /// Flags open issues of the same compound and type reported within `window`, or of the same
+    /// household and type at any time, on the new issue (the office decides whether to merge).
+    private func flagDuplicates(
+        _ issueID: Int64, intake: IssueIntake, type: String?, window: TimeInterval, tenant: String, now: Date, on connection: PostgresConnection
+    ) async throws {
+        let from = intake.reportedAt.addingTimeInterval(-window)
+        let rows = try await connection.query(
+            """
+            WITH found AS (
+                SELECT issue_id FROM issues
+                WHERE issue_id <> \(issueID) AND state IN ('triage', 'open') AND compound_code = \(intake.compound)
+                  AND issue_type IS NOT DISTINCT FROM \(type)
+                  AND ((\(type)::text IS NOT NULL AND reported_at >= \(from))
+                       OR (\(intake.household)::text IS NOT NULL AND household = \(intake.household)))
+                ORDER BY issue_id DESC LIMIT 20)
+            UPDATE issues SET possible_duplicates = ARRAY(SELECT issue_id FROM found ORDER BY issue_id)
+            WHERE issue_id = \(issueID) AND EXISTS (SELECT 1 FROM found)
+            RETURNING array_to_string(possible_duplicates, ',')
+            """, logger: database.logger)
+        for try await ids in rows.decode(String.self) {
+            try await EventLog.append(
+                tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.possibleDuplicate", actor: "whistle", at: now,
+                details: ["of": ids], on: connection, logger: database.logger)
+        }
+    }
+
+    /// Merges an issue into another (duplicate_of): its open tasks are withdrawn, its reporter will
+    /// get the other's outcome, and both trails say so.
+    public func merge(
+        _ issueID: Int64, into targetID: Int64, expectedVersion: Int?, tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String,
+        unmasked: Bool = false
+    ) async throws -> IssueRecord {
+        guard issueID != targetID else {
+            throw IssueError.invalid([IssueIntake.FieldProblem(field: "into", reason: "不能把问题合并到它自己")])
+        }
+        let logger = database.logger
+        try await database.withTenant(tenant) { connection in
+            // Both rows locked in id order, so two merges of the same pair cannot deadlock.
+            let rows = try await connection.query(
+                """
+                SELECT issue_id, state, row_version FROM issues WHERE issue_id IN (\(issueID), \(targetID)) ORDER BY issue_id FOR UPDATE
+                """, logger: logger)
+            var states: [Int64: (String, Int)] = [:]
+            for try await (id, state, version) in rows.decode((Int64, String, Int).self) { states[id] = (state, version) }
+            guard let (state, version) = states[issueID] else { throw IssueError.notFound(issueID) }
+            guard let (targetState, _) = states[targetID] else {
+                throw IssueError.invalid([IssueIntake.FieldProblem(field: "into", reason: "没有编号为 \(targetID) 的问题")])
+            }
+            if let expectedVersion, expectedVersion != version {
+                throw IssueError.versionConflict(expected: expectedVersion, current: version)
+            }
+            guard state == "triage" || state == "open" else {
+                throw IssueError.issueNotAllowed(state: state, reason: "问题当前为 \(state),不能合并")
+            }
+            guard targetState != "merged" else {
+                throw IssueError.invalid([IssueIntake.FieldProblem(field: "into", reason: "问题 \(targetID) 已并入其他问题,请合并到最终的问题")])
+            }
+            let live = try await connection.query(
+                "SELECT task_id, department_code FROM tasks WHERE issue_id = \(issueID) AND state NOT IN ('withdrawn', 'closed')", logger: logger)
+            var withdrawn: [(Int64, String)] = []
+            for try await task in live.decode((Int64, String).self) { withdrawn.append(task) }
+            for (taskID, department) in withdrawn {
+                try await connection.query(
+                    "UPDATE tasks SET state = 'withdrawn', row_version = row_version + 1 WHERE task_id = \(taskID)", logger: logger)
+                for kind in ["acknowledge", "rectify"] {
+                    try await TimerStore.disarm(
+                        TimerKey(tenant: tenant, subjectKind: "task", subjectID: String(taskID), kind: kind), on: connection, logger: logger)
+                }
+                try await EventLog.append(
+                    tenant: tenant, subject: ("task", String(taskID)), kind: "task.withdrawn", actor: actor, at: now,
+                    details: ["issue": String(issueID), "department": department, "reason": "merged", "into": String(targetID)],
+                    on: connection, logger: logger)
+            }
+            try await connection.query(
+                """
+                UPDATE issues SET state = 'merged', duplicate_of = \(targetID), row_version = row_version + 1, triage_reason = NULL
+                WHERE issue_id = \(issueID)
+                """, logger: logger)
+            try await EventLog.append(
+                tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.merged", actor: actor, at: now,
+                details: ["into": String(targetID)], on: connection, logger: logger)
+            try await EventLog.append(
+                tenant: tenant, subject: ("issue", String(targetID)), kind: "issue.mergedFrom", actor: actor, at: now,
+                details: ["from": String(issueID)], on: connection, logger: logger)
+        }
+        guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone, unmasked: unmasked) else {
+            throw IssueError.notFound(issueID)
+        }
+        return record
     }
 
     private func listID(for decision: RoutingDecision, tenant: String, on connection: PostgresConnection) async throws -> Int64? {
