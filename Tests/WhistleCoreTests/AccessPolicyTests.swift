@@ -18,6 +18,9 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(own, .returnVisit) == office)
         #expect(AccessPolicy.allows(own, .readGaps) == office)
         #expect(AccessPolicy.allows(own, .seePersonalData) == office)
+        #expect(AccessPolicy.allows(own, .readInbox(department: "zjj")) == (office || role == .leader || role.isDepartmentRole))
+        #expect(AccessPolicy.allows(own, .readInbox(department: "gaj")) == (office || role == .leader))
+        #expect(AccessPolicy.allows(own, .readInbox(department: nil)) == (office || role == .leader))
         // Reading an issue: the office and leaders all; departments theirs; reporters what they reported.
         let theirs = AccessPolicy.Operation.readIssue(departments: ["zjj", "gaj"], reporters: [99])
         let others = AccessPolicy.Operation.readIssue(departments: ["gaj"], reporters: [99])

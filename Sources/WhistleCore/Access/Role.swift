@@ -67,6 +67,8 @@ public enum AccessPolicy {
         case task(TaskAction, department: String)
         case returnVisit
         case readGaps
+        /// List tasks: one department's (its inbox) or, with nil, every department's.
+        case readInbox(department: String?)
         /// See residents' names and phones unmasked.
         case seePersonalData
     }
@@ -96,6 +98,12 @@ public enum AccessPolicy {
             return role == .admin || role == .office
         case .seePersonalData:
             return role == .admin || role == .office
+        case .readInbox(let department):
+            switch role {
+            case .admin, .office, .leader: return true
+            case .handler, .departmentLeader, .scheduler: return department != nil && department == principal.department
+            case .reporter: return false
+            }
         }
     }
 }

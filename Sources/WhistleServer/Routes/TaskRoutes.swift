@@ -24,6 +24,13 @@ struct TaskRoutes: Sendable {
         var note: String?
     }
 
+    struct Inbox: ResponseEncodable {
+        var items: [IssueStore.InboxItem]
+        var count: Int
+        /// Pass as `after` for the next page; absent on the last page.
+        var next: String?
+    }
+
     struct Gaps: ResponseEncodable {
         var items: [IssueStore.GapRecord]
         var count: Int
@@ -72,6 +79,43 @@ struct TaskRoutes: Sendable {
                     id, satisfaction: satisfaction, note: body.note, tenant: tenant, routing: routing, now: clock(), actor: principal.actor,
                     unmasked: AccessPolicy.allows(principal, .seePersonalData))
             }
+        }
+        tenants.get("tasks") { request, context -> Inbox in
+            let principal = try context.caller()
+            let (tenant, routing) = try self.routing.tenant(context)
+            let parameters = request.uri.queryParameters
+            var query = IssueStore.InboxQuery()
+            // A department's people see their own inbox without naming it.
+            query.department = try DirectoryRoutes.codeParameter(request, "department") ?? (principal.role.isDepartmentRole ? principal.department : nil)
+            _ = try context.require(.readInbox(department: query.department))
+            if let state = parameters.get("state") {
+                guard let value = TaskState(rawValue: state) else {
+                    throw Problem.invalidParameter("state", "'\(state)' 不是任务状态,可选:\(TaskState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                query.state = value
+            }
+            if let overdue = parameters.get("overdue") {
+                guard ["true", "false"].contains(overdue) else { throw Problem.invalidParameter("overdue", "须为 true 或 false") }
+                query.overdue = overdue == "true"
+            }
+            if let text = parameters.get("dueBefore") {
+                guard let moment = ISOMoment.parse(text, in: routing.timeZone) else {
+                    throw Problem.invalidParameter("dueBefore", "'\(text)' 不是 ISO 8601 时间")
+                }
+                query.dueBefore = moment
+            }
+            query.territory = try DirectoryRoutes.codeParameter(request, "territory")
+            query.type = try DirectoryRoutes.codeParameter(request, "type")
+            if let limit = parameters.get("limit") {
+                guard let value = Int(limit), (1...200).contains(value) else { throw Problem.invalidParameter("limit", "取值范围为 1–200") }
+                query.limit = value
+            }
+            if let after = parameters.get("after") {
+                guard let cursor = IssueStore.InboxCursor(token: after) else { throw Problem.invalidParameter("after", "翻页标记无效") }
+                query.after = cursor
+            }
+            let (items, next) = try await store.inbox(query, tenant: tenant, zone: routing.timeZone, now: clock())
+            return Inbox(items: items, count: items.count, next: next?.token)
         }
         tenants.get("gaps") { _, context -> Gaps in
             _ = try context.require(.readGaps)
