@@ -24,6 +24,8 @@ public struct WhistleApplicationContext: Sendable {
     public var clock: @Sendable () -> Date
     /// `intake.duplicateWindowDays` of whistle.yaml.
     public var duplicateWindowDays: Int = 7
+    /// `intake.maxPhotoMegabytes` of whistle.yaml, in bytes.
+    public var maxPhotoBytes: Int = 10 * 1024 * 1024
 
     public init(
         database: Database, migrator: Migrator, registry: PrometheusCollectorRegistry, host: String, port: Int,
@@ -62,6 +64,9 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
         duplicateWindowDays: context.duplicateWindowDays
     ).add(to: tenants)
     TaskRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: tenants)
+    PhotoRoutes(
+        routing: context.routing, store: IssueStore(database: context.database), clock: context.clock, maxPhotoBytes: context.maxPhotoBytes
+    ).add(to: tenants)
     return router
 }
 

@@ -55,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
                 database: database, migrator: migrator, registry: registry, host: host, port: port, scheduler: scheduler,
                 warnings: { config.calendarWarnings(now: Date()) }, routing: TenantRouting(config), logger: logger)
             context.duplicateWindowDays = config.settings.duplicateWindowDays
+            context.maxPhotoBytes = config.settings.maxPhotoBytes
             let tenants = config.tenants
             let app = buildApplication(
                 context,

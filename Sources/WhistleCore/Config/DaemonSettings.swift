@@ -13,6 +13,8 @@ public struct DaemonSettings: Sendable, Hashable {
     public var scheduler = SchedulerSettings()
     /// Reports of the same type in the same compound within this many days are flagged as possible duplicates.
     public var duplicateWindowDays: Int = 7
+    /// The largest photo accepted, in bytes.
+    public var maxPhotoBytes: Int = 10 * 1024 * 1024
 
     public init() {}
 
@@ -39,7 +41,12 @@ public struct DaemonSettings: Sendable, Hashable {
             }
         }
         if let intake = try root.optional("intake") {
-            try intake.allowKeys(["duplicateWindowDays"])
+            try intake.allowKeys(["duplicateWindowDays", "maxPhotoMegabytes"])
+            if let size = try intake.optional("maxPhotoMegabytes") {
+                let megabytes = try size.int()
+                guard (1...50).contains(megabytes) else { throw size.error("must be between 1 and 50") }
+                settings.maxPhotoBytes = megabytes * 1024 * 1024
+            }
             if let window = try intake.optional("duplicateWindowDays") {
                 settings.duplicateWindowDays = try window.int()
                 guard (0...365).contains(settings.duplicateWindowDays) else { throw window.error("must be between 0 and 365 days") }

@@ -35,6 +35,8 @@ public struct IssueRecord: Codable, Sendable, Hashable {
     public var channelDetails: [String: String]
     public var triage: Triage?
     public var tasks: [TaskRecord]
+    /// Before-photos of the issue and after-photos of its tasks.
+    public var photos: [IssueStore.PhotoRecord] = []
     public var rowVersion: Int
 }
 

@@ -61,6 +61,16 @@ extension IssueStore {
                         extensions: row.14, pendingExtension: row.15.map { ISOMoment.format($0, in: zone) }, measures: row.16, disputeReason: row.17,
                         rejectionReason: row.18, allowedActions: TaskLifecycle.allowedActions(in: state).map(\.rawValue), rowVersion: row.12))
             }
+            let photos = try await connection.query(
+                """
+                SELECT e.sha256, e.kind, e.task_id, p.content_type, p.size FROM evidence e
+                JOIN photos p ON p.tenant_id = e.tenant_id AND p.sha256 = e.sha256
+                WHERE e.issue_id = \(id) ORDER BY e.evidence_id
+                """, logger: logger)
+            for try await (sha, kind, task, type, size) in photos.decode((String, String, Int64?, String, Int).self) {
+                issue.photos.append(
+                    IssueStore.PhotoRecord(sha256: sha, kind: kind, task: task, contentType: type, size: size, url: "/v1/tenants/\(tenant)/photos/\(sha)"))
+            }
             return issue
         }
     }
