@@ -94,6 +94,7 @@ let package = Package(
             dependencies: [
                 "WhistleServer", "WhistleStore", "WhistleCore", "WhistleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
