@@ -79,7 +79,8 @@ public enum Multipart {
         return nil
     }
 
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+    /// The first index of `needle` in `haystack` at or after `start`.
+    public static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
         guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
         var index = start
         let last = haystack.count - needle.count

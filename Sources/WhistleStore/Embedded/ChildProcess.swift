@@ -13,6 +13,10 @@ public enum ChildProcess {
 
     /// Starts `arguments[0]` with `arguments`, standard input from /dev/null and standard output
     /// and error into `outputFD`; the environment is ours with `environment` laid over it.
+    ///
+    /// The child starts with no signal blocked and every signal at its default action: the
+    /// calling thread may block signals (NIO and Dispatch threads do), and a child inheriting that
+    /// mask would ignore SIGTERM and never see SIGALRM (pgbench's -T).
     public static func spawn(_ arguments: [String], environment: [String: String] = [:], outputFD: Int32) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -28,8 +32,18 @@ public enum ChildProcess {
             cArguments.forEach { free($0) }
             cEnvironment.forEach { free($0) }
         }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, nil, cArguments, cEnvironment)
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, cArguments, cEnvironment)
         guard result == 0 else {
             throw SpawnError(description: "cannot start \(arguments[0]): \(String(cString: strerror(result)))")
         }

@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WhistleCore
+import WhistleStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `whistle bench intake`: issues per second over HTTP against `whistle serve`, beside pgbench's
+/// TPC-B-like tps with the same client count on the same server in the same run.
+struct BenchIntake: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "intake",
+        abstract: "Intake over HTTP with N concurrent clients (route, issue, tasks, timers, events in one transaction) ÷ pgbench TPC-B tps.")
+
+    @OptionGroup var database: BenchDatabase
+
+    @Option(name: .long, help: "Concurrent clients (for the intake and for pgbench).")
+    var clients: Int = 8
+
+    @Option(name: .long, help: "Seconds of each measurement (after a warm-up of 3 s).")
+    var seconds: Int = 20
+
+    @Option(name: .long, help: "The tenant whose sample list and compounds the reports use.")
+    var tenant: String = "yongning"
+
+    func run() async throws {
+        try await reportingFailures {
+            BenchCommand.warnIfDebug()
+            let logger = BenchCommand.logger
+            let (issues, tps) = try await database.withDatabase(logger: logger) { settings, db -> (Double, Double) in
+                let configuration = try ConfigDirectory.read(URL(fileURLWithPath: database.config))
+                guard let files = configuration.tenant(tenant), let list = files.lists.versions.last else {
+                    throw CommandFailure("tenant '\(tenant)' has no liability list")
+                }
+                try await LiabilityStore(database: db).load(configuration.tenants)
+                let token = try await CredentialStore(database: db).create(tenant: tenant, role: .office, department: nil, name: "bench").token
+                let port = try BenchDaemon.freePort()
+                let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+                let log = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("whistle-bench-intake-\(getpid()).log").path
+                let pid = try BenchDaemon.spawn(
+                    [executable, "serve", "--database-url", settings.url, "--config", database.config, "--port", "\(port)", "--log-level", "warning"]
+                        + (database.sqlDir.map { ["--sql-dir", $0] } ?? []), log: log)
+                defer {
+                    kill(pid, SIGTERM)
+                    _ = try? ChildProcess.wait(pid)
+                    try? FileManager.default.removeItem(atPath: log)
+                }
+                var ready = false
+                for _ in 0..<2000 where !ready {
+                    ready = try await BenchDaemon.readyz(port: port)
+                    if !ready { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                guard ready else { throw CommandFailure("the daemon did not become ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") }
+                let compounds = files.directory.compounds.map(\.compound.code)
+                let bodies = (0..<256).map { index -> Data in
+                    let type = list.types[index % list.types.count].code
+                    let compound = compounds[index % compounds.count]
+                    return Data(#"{"channel": "whistle", "compound": "\#(compound)", "type": "\#(type)", "description": "压测问题 \#(index)"}"#.utf8)
+                }
+                BenchCommand.progress("daemon ready on port \(port); \(clients) clients, 3 s warm-up, then \(seconds) s")
+                let url = URL(string: "http://127.0.0.1:\(port)/v1/tenants/\(tenant)/issues")!
+                _ = try await Self.drive(url: url, token: token, bodies: bodies, clients: clients, seconds: 3)
+                let (created, failed) = try await Self.drive(url: url, token: token, bodies: bodies, clients: clients, seconds: seconds)
+                if failed > 0 { BenchCommand.progress("warning: \(failed) requests did not answer 201") }
+                let perSecond = Double(created) / Double(seconds)
+                BenchCommand.progress("intake: \(created) issues in \(seconds) s")
+                kill(pid, SIGTERM)
+                // pgbench on its own database of the same server, same client count.
+                let pgbenchDatabase = "pgbench_\(getpid())"
+                try await EmbeddedPostgres.createDatabase(pgbenchDatabase, settings: settings.with(database: "postgres"), logger: logger)
+                BenchCommand.progress("pgbench: initializing (scale 10) and running \(seconds) s with \(clients) clients")
+                let tps = try PgBench.tps(
+                    settings: settings.with(database: pgbenchDatabase), clients: clients, threads: min(clients, 2), seconds: seconds)
+                return (perSecond, tps)
+            }
+            BenchCommand.figure("intake_per_second", issues, "issues/s")
+            BenchCommand.figure("pgbench_tps", tps, "tps")
+            BenchCommand.figure("intake_ratio_to_pgbench", issues / tps, "x", decimals: 2)
+        }
+    }
+
+    /// `clients` threads, each on one keep-alive HTTP/1.1 connection, posting reports for `seconds`;
+    /// the count of 201s and of anything else. Plain sockets and one write per request keep the
+    /// client's own cost (and Nagle's delays) out of the figure.
+    static func drive(url: URL, token: String, bodies: [Data], clients: Int, seconds: Int) async throws -> (Int, Int) {
+        let port = url.port ?? 80
+        let path = url.path
+        let requests = bodies.map { body -> [UInt8] in
+            Array(
+                ("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(body.count)\r\n\r\n").utf8) + Array(body)
+        }
+        let deadline = Date().addingTimeInterval(Double(seconds))
+        let results = Results()
+        let group = DispatchGroup()
+        for client in 0..<clients {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                var created = 0
+                var failed = 0
+                let fd = Self.connect(port: port)
+                guard fd >= 0 else { return results.add(0, 1) }
+                defer { close(fd) }
+                var index = client
+                var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+                while Date() < deadline {
+                    let request = requests[index % requests.count]
+                    index += clients
+                    guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { failed += 1; break }
+                    guard let status = Self.readResponse(fd, buffer: &buffer) else { failed += 1; break }
+                    if status == 201 { created += 1 } else { failed += 1 }
+                }
+                results.add(created, failed)
+            }
+        }
+        await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
+        return results.totals
+    }
+
+    final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var created = 0
+        private var failed = 0
+        func add(_ created: Int, _ failed: Int) {
+            lock.lock()
+            self.created += created
+            self.failed += failed
+            lock.unlock()
+        }
+        var totals: (Int, Int) {
+            lock.lock()
+            defer { lock.unlock() }
+            return (created, failed)
+        }
+    }
+
+    static func connect(port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        var yes: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if connected != 0 {
+            close(fd)
+            return -1
+        }
+        return fd
+    }
+
+    /// Reads one response (headers, then Content-Length bytes of body) and returns its status.
+    static func readResponse(_ fd: Int32, buffer: inout [UInt8]) -> Int? {
+        var received: [UInt8] = []
+        var headerEnd: Int?
+        var contentLength = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return nil }
+            received += buffer[0..<count]
+            if headerEnd == nil, let end = Multipart.find([13, 10, 13, 10], in: received, from: 0) {
+                headerEnd = end + 4
+                let head = String(decoding: received[0..<end], as: UTF8.self).lowercased()
+                for line in head.split(separator: "\r\n") where line.hasPrefix("content-length:") {
+                    contentLength = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+                }
+            }
+            if let headerEnd, received.count >= headerEnd + contentLength {
+                let statusLine = String(decoding: received.prefix(12), as: UTF8.self)
+                return Int(statusLine.dropFirst(9).prefix(3))
+            }
+        }
+    }
+}
