@@ -61,6 +61,22 @@ struct ListsCommandTests {
         #expect(overlap.output.contains("2023-05b.yaml:10:1: overlapping effective dates"))
     }
 
+    @Test("the daemon's configuration check refuses a folder whose list has an error, naming file and line")
+    func configCheckRefusesBrokenList() throws {
+        let root = try scratchTenant()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.copyItem(
+            at: TestPostgres.configDirectory.appendingPathComponent("calendars"), to: root.appendingPathComponent("calendars"))
+        let file = root.appendingPathComponent("tenants/yongning/liability/2023-05.yaml")
+        try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "class: violation", with: "class: 卫生类")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try whistle("config", "check", root.path)
+        #expect(result.status == 1)
+        #expect(result.output.contains("2023-05.yaml:"))
+        #expect(result.output.contains("'卫生类' is not a problem class"))
+        #expect(result.output.contains("nothing was loaded"))
+    }
+
     @Test("lists import reads a GB18030 spreadsheet, resolves departments by alias and writes a list that checks")
     func importGB18030() throws {
         let root = try scratchTenant()

@@ -70,4 +70,23 @@ struct ConfigDirectoryTests {
         let past = config.calendarWarnings(now: CivilDate(2027, 1, 5).start(in: zone))
         #expect(past.first?.contains("ended on 2026-12-31") == true)
     }
+
+    @Test("a list with an error is not loaded, and neither is the configuration: file, line and reason")
+    func brokenListLoadsNothing() throws {
+        let root = try folder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tenant = root.appendingPathComponent("tenants/yongning")
+        try FileManager.default.copyItem(at: TestPostgres.configDirectory.appendingPathComponent("tenants/yongning"), to: tenant)
+        let list = tenant.appendingPathComponent("liability/2023-05.yaml")
+        let text = try String(contentsOf: list, encoding: .utf8)
+        #expect(try ConfigDirectory.read(root).tenant("yongning")?.lists.versions.count == 1)
+        try text.replacingOccurrences(of: "lead: [县委组织部]", with: "lead: [县教育局]").write(to: list, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try ConfigDirectory.read(root)
+        } throws: { error in
+            guard let errors = error as? ConfigErrors, errors.errors.count == 1, let first = errors.errors.first else { return false }
+            return first.file.hasSuffix("tenants/yongning/liability/2023-05.yaml") && first.line > 0
+                && first.reason.contains("unknown department '县教育局'")
+        }
+    }
 }
