@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Prometheus
 import Testing
 import WhistleCore
 import WhistleStore
@@ -20,16 +19,13 @@ struct AccessAPITests {
     }
 
     func app() throws -> some ApplicationProtocol {
-        let context = WhistleApplicationContext(
-            database: db.database, migrator: try db.migrator(), registry: PrometheusCollectorRegistry(), host: "127.0.0.1", port: 0,
-            routing: routing, logger: TestPostgres.logger)
-        return Application(router: buildRouter(context), logger: TestPostgres.logger)
+        try testApplication(db, routing: routing)
     }
 
     func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
+        try responseJSON(buffer)
     }
 
     @Test("no token, an unknown or revoked one is 401 problem+json; another tenant's is 403")

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Prometheus
 import Testing
 import WhistleCore
 import WhistleStore
@@ -33,14 +32,11 @@ struct InboxAPITests {
     }
 
     func app(now: Date) throws -> some ApplicationProtocol {
-        let context = WhistleApplicationContext(
-            database: db.database, migrator: try db.migrator(), registry: PrometheusCollectorRegistry(), host: "127.0.0.1", port: 0,
-            routing: routing, clock: { now }, logger: TestPostgres.logger)
-        return Application(router: buildRouter(context), logger: TestPostgres.logger)
+        try testApplication(db, routing: routing, clock: { now })
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
+        try responseJSON(buffer)
     }
 
     @Test("a handler pages through its own department's tasks by due time, each once, with a constant-size cursor")

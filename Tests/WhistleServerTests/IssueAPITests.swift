@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Prometheus
 import Testing
 import WhistleCore
 import WhistleStore
@@ -31,14 +30,11 @@ struct IssueAPITests {
     let office: HTTPFields
 
     func app() throws -> some ApplicationProtocol {
-        let context = WhistleApplicationContext(
-            database: db.database, migrator: try db.migrator(), registry: PrometheusCollectorRegistry(), host: "127.0.0.1", port: 0,
-            routing: routing, clock: { Self.now }, logger: TestPostgres.logger)
-        return Application(router: buildRouter(context), logger: TestPostgres.logger)
+        try testApplication(db, routing: routing, clock: { Self.now })
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
+        try responseJSON(buffer)
     }
 
     func count(_ sql: String) async throws -> Int {

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Prometheus
 import Testing
 import WhistleCore
 import WhistleStore
@@ -21,15 +20,13 @@ struct PhotoAPITests {
     }
 
     func app() throws -> some ApplicationProtocol {
-        var context = WhistleApplicationContext(
-            database: db.database, migrator: try db.migrator(), registry: PrometheusCollectorRegistry(), host: "127.0.0.1", port: 0,
-            routing: routing, logger: TestPostgres.logger)
-        context.maxPhotoBytes = 4096
-        return Application(router: buildRouter(context), logger: TestPostgres.logger)
+        try testApplication(db, routing: routing, configure: { context in
+            context.maxPhotoBytes = 4096
+        })
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
+        try responseJSON(buffer)
     }
 
     static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 0x11, count: 300) + [0xFF, 0xD9]

@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Prometheus
 import Testing
 import WhistleCore
 import WhistleStore
@@ -25,14 +24,11 @@ struct RoutingAPITests {
     let suixi: HTTPFields
 
     func app() throws -> some ApplicationProtocol {
-        let context = WhistleApplicationContext(
-            database: db.database, migrator: try db.migrator(), registry: PrometheusCollectorRegistry(), host: "127.0.0.1", port: 0,
-            routing: routing, logger: TestPostgres.logger)
-        return Application(router: buildRouter(context), logger: TestPostgres.logger)
+        try testApplication(db, routing: routing)
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
+        try responseJSON(buffer)
     }
 
     func post(_ body: String) -> ByteBuffer { ByteBuffer(string: body) }

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Prometheus
 import Testing
 import WhistleCore
 import WhistleStore
@@ -27,14 +26,11 @@ struct TaskLifecycleAPITests {
     let admin: HTTPFields
 
     func app() throws -> some ApplicationProtocol {
-        let context = WhistleApplicationContext(
-            database: db.database, migrator: try db.migrator(), registry: PrometheusCollectorRegistry(), host: "127.0.0.1", port: 0,
-            routing: routing, clock: { Self.now }, logger: TestPostgres.logger)
-        return Application(router: buildRouter(context), logger: TestPostgres.logger)
+        try testApplication(db, routing: routing, clock: { Self.now })
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
+        try responseJSON(buffer)
     }
 
     /// A yongning 治乱 issue (zl-2: lead 县住建局, responsible 县综合执法局 and the town): two or three tasks.

@@ -26,6 +26,7 @@ public struct TypeSuggester: Sendable {
     private let names: [String]
     private var terms: [[Term]] = []
     private var postings: [UInt64: [Int32]] = [:]
+    private let rarities: [UInt64: Double]
 
     public init(list: LiabilityList) {
         codes = list.types.map(\.code)
@@ -48,22 +49,20 @@ public struct TypeSuggester: Sendable {
             for pair in typePairs { frequency[pair, default: 0] += 1 }
             raw.append(typeTerms)
         }
+        // A pair's weight: rarer across the list counts more; a single character half as much as a pair.
         let count = Double(max(list.types.count, 1))
-        func rarity(_ pair: UInt64) -> Double {
-            let weight = pair & Self.characterFlag != 0 ? 0.5 : 1
-            return weight * log(1 + count / Double(frequency[pair] ?? 1))
+        let rarities = frequency.mapValues { log(1 + count / Double($0)) }.reduce(into: [UInt64: Double]()) { result, entry in
+            result[entry.key] = entry.key & Self.characterFlag != 0 ? entry.value / 2 : entry.value
         }
         for (index, typeTerms) in raw.enumerated() {
             terms.append(
                 typeTerms.map { text, weight, pairs in
-                    Term(text: text, weight: weight, pairs: pairs, mass: pairs.reduce(0) { $0 + rarity($1) })
+                    Term(text: text, weight: weight, pairs: pairs, mass: pairs.reduce(0) { $0 + (rarities[$1] ?? 0) })
                 })
             for pair in Set(typeTerms.flatMap(\.2)) { postings[pair, default: []].append(Int32(index)) }
         }
-        rarities = Dictionary(uniqueKeysWithValues: frequency.keys.map { ($0, rarity($0)) })
+        self.rarities = rarities
     }
-
-    private var rarities: [UInt64: Double] = [:]
 
     /// Pairs of adjacent characters (and single characters, so one-character terms can match).
     static func pairs(of key: String) -> [UInt64] {

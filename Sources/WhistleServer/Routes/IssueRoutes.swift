@@ -44,7 +44,7 @@ struct IssueRoutes: Sendable {
             let principal = try context.require(.reportIssue)
             let (tenant, routing) = try self.routing.tenant(context)
             let buffer = try await request.body.collect(upTo: 256 * 1024)
-            let body: IntakeRequest = try LiabilityRoutes.decode(IntakeRequest.self, from: buffer)
+            let body: IntakeRequest = try RequestBody.decode(IntakeRequest.self, from: buffer)
             let intake = try Self.intake(body, zone: routing.timeZone, now: clock())
             var idempotency: IssueStore.Idempotency?
             if let key = request.headers[.init("Idempotency-Key")!] {
@@ -78,7 +78,7 @@ struct IssueRoutes: Sendable {
             let principal = try context.require(.merge)
             let (tenant, routing) = try self.routing.tenant(context)
             let id = try Self.id(context)
-            let body = try await LiabilityRoutes.decode(MergeRequest.self, request, context)
+            let body = try await RequestBody.decode(MergeRequest.self, request, context)
             guard let into = body.into else { throw Problem.unprocessable("into", "必须填写要并入的问题编号") }
             return try await Self.mapping {
                 try await store.merge(
@@ -90,7 +90,7 @@ struct IssueRoutes: Sendable {
             let principal = try context.require(.classify)
             let (tenant, routing) = try self.routing.tenant(context)
             let id = try Self.id(context)
-            let body = try await LiabilityRoutes.decode(ClassifyRequest.self, request, context)
+            let body = try await RequestBody.decode(ClassifyRequest.self, request, context)
             guard let type = body.type, !type.isEmpty else { throw Problem.unprocessable("type", "必须填写问题类型代码") }
             return try await Self.mapping {
                 try await store.classify(
@@ -110,8 +110,7 @@ struct IssueRoutes: Sendable {
         else {
             throw Problem.notFound("没有编号为 \(id) 的问题。")
         }
-        let reporters = Set([issue.reportedBy].compactMap { $0} + issue.mergedReporters)
-        _ = try context.require(.readIssue(departments: Set(issue.tasks.map(\.department)), reporters: reporters))
+        _ = try context.require(issue.readAccess)
         return issue
     }
 

@@ -90,9 +90,9 @@ struct LiabilityRoutes: Sendable {
         }
         tenants.post("route/explain") { request, context -> Response in
             let (_, tenant) = try self.routing.tenant(context)
-            let body = try await Self.decode(ExplainRequest.self, request, context)
+            let body = try await RequestBody.decode(ExplainRequest.self, request, context)
             guard let compound = body.compound, !compound.isEmpty else { throw Problem.unprocessable("compound", "必须填写小区代码") }
-            let reportedAt = try Self.moment(body.reportedAt, field: "reportedAt", zone: tenant.timeZone) ?? Date()
+            let reportedAt = try RequestBody.moment(body.reportedAt, field: "reportedAt", zone: tenant.timeZone) ?? Date()
             let decision: RoutingDecision
             do throws(RoutingError) {
                 decision = try tenant.router.route(type: body.type, compound: compound, reportedAt: reportedAt)
@@ -115,13 +115,13 @@ struct LiabilityRoutes: Sendable {
         }
         tenants.post("route/suggest") { request, context -> SuggestResponse in
             let (_, tenant) = try self.routing.tenant(context)
-            let body = try await Self.decode(SuggestRequest.self, request, context)
+            let body = try await RequestBody.decode(SuggestRequest.self, request, context)
             guard let description = body.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty else {
                 throw Problem.unprocessable("description", "必须填写问题描述")
             }
             let limit = body.limit ?? 5
             guard (1...20).contains(limit) else { throw Problem.unprocessable("limit", "取值范围为 1–20") }
-            let reportedAt = try Self.moment(body.reportedAt, field: "reportedAt", zone: tenant.timeZone) ?? Date()
+            let reportedAt = try RequestBody.moment(body.reportedAt, field: "reportedAt", zone: tenant.timeZone) ?? Date()
             guard let list = tenant.router.catalog.version(on: CivilDate(reportedAt, in: tenant.timeZone)),
                 let suggester = tenant.suggesters[list.version]
             else {
@@ -129,42 +129,6 @@ struct LiabilityRoutes: Sendable {
             }
             return SuggestResponse(listVersion: list.version, suggestions: suggester.suggest(description, limit: limit))
         }
-    }
-
-
-    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: some RequestContext) async throws -> T {
-        try decode(T.self, from: try await request.body.collect(upTo: 64 * 1024))
-    }
-
-    /// Decodes a JSON body, answering 400 with what was wrong.
-    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
-        // An action without parameters may come without a body.
-        let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer: buffer)
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch {
-            throw Problem.invalidBody("请求体不是有效的 JSON 对象:\(Self.describe(error))")
-        }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return "\(field.isEmpty ? "body" : field) 类型不对"
-        case DecodingError.dataCorrupted(let context):
-            return context.debugDescription
-        default:
-            return "\(error)"
-        }
-    }
-
-    static func moment(_ text: String?, field: String, zone: TimeZone) throws -> Date? {
-        guard let text else { return nil }
-        guard let moment = ISOMoment.parse(text, in: zone) else {
-            throw Problem.unprocessable(field, "'\(text)' 不是 ISO 8601 时间(例如 2026-09-30T17:30:00+08:00)")
-        }
-        return moment
     }
 
     static func summary(_ list: LiabilityList, inForce: Bool) -> VersionSummary {

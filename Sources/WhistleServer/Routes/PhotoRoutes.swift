@@ -27,8 +27,7 @@ struct PhotoRoutes: Sendable {
             guard let issue = try await store.issue(id, tenant: tenant, zone: routing.timeZone) else {
                 throw Problem.notFound("没有编号为 \(id) 的问题。")
             }
-            let reporters = Set([issue.reportedBy].compactMap { $0 } + issue.mergedReporters)
-            _ = try context.require(.readIssue(departments: Set(issue.tasks.map(\.department)), reporters: reporters))
+            _ = try context.require(issue.readAccess)
             let photos = try await self.photos(request)
             let (issueID, records) = try await IssueRoutes.mapping {
                 try await store.addPhotos(photos, issue: id, task: nil, tenant: tenant, now: clock(), actor: principal.actor)
@@ -61,8 +60,7 @@ struct PhotoRoutes: Sendable {
             var allowed = false
             for issueID in photo.issues where !allowed {
                 if let issue = try await store.issue(issueID, tenant: tenant, zone: routing.timeZone) {
-                    let reporters = Set([issue.reportedBy].compactMap { $0 } + issue.mergedReporters)
-                    allowed = AccessPolicy.allows(principal, .readIssue(departments: Set(issue.tasks.map(\.department)), reporters: reporters))
+                    allowed = AccessPolicy.allows(principal, issue.readAccess)
                 }
             }
             guard allowed else { throw Problem.forbidden("无权查看这张照片。") }

@@ -51,8 +51,8 @@ struct TaskRoutes: Sendable {
             guard let action = TaskAction(rawValue: name) else {
                 throw Problem.notFound("没有“\(name)”这个操作;可用:\(TaskAction.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let body = try await LiabilityRoutes.decode(ActionRequest.self, request, context)
-            let until = try LiabilityRoutes.moment(body.until, field: "until", zone: routing.timeZone)
+            let body = try await RequestBody.decode(ActionRequest.self, request, context)
+            let until = try RequestBody.moment(body.until, field: "until", zone: routing.timeZone)
             let input = IssueStore.ActionInput(
                 reason: body.reason, measures: body.measures, until: until, reassignTo: body.reassignTo, note: body.note, rowVersion: body.rowVersion)
             return try await IssueRoutes.mapping {
@@ -70,7 +70,7 @@ struct TaskRoutes: Sendable {
             let principal = try context.require(.returnVisit)
             let (tenant, routing) = try self.routing.tenant(context)
             let id = try IssueRoutes.id(context)
-            let body = try await LiabilityRoutes.decode(ReturnVisitRequest.self, request, context)
+            let body = try await RequestBody.decode(ReturnVisitRequest.self, request, context)
             guard let given = body.satisfaction, let satisfaction = Self.satisfaction[given] else {
                 throw Problem.unprocessable("satisfaction", "须为 满意、基本满意 或 不满意")
             }

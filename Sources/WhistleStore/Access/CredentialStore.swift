@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -48,7 +47,7 @@ public struct CredentialStore: Sendable {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(Data(token.utf8))
     }
 
     /// Creates a credential and returns its token, which is not kept anywhere.
@@ -56,12 +55,8 @@ public struct CredentialStore: Sendable {
         if role.isDepartmentRole && department == nil { throw CredentialError.departmentRequired(role) }
         if !role.isDepartmentRole && department != nil { throw CredentialError.departmentNotAllowed(role) }
         let token = Self.newToken()
+        guard try await tenantExists(tenant) else { throw StoreError.tenantNotFound(tenant) }
         let id = try await database.withSystemTransaction { connection -> Int64 in
-            var known = false
-            for try await _ in try await connection.query("SELECT 1 FROM tenants WHERE tenant_id = \(tenant)", logger: database.logger).decode(Int.self) {
-                known = true
-            }
-            guard known else { throw StoreError.tenantNotFound(tenant) }
             if let department {
                 var exists = false
                 for try await _ in try await connection.query(

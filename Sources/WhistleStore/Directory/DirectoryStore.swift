@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -28,7 +27,7 @@ public struct DirectoryStore: Sendable {
         try await database.withSystemTransaction { connection in
             var results: [LoadResult] = []
             for files in tenants {
-                let checksum = SHA256.hash(data: Data(files.directoryText.utf8)).map { String(format: "%02x", $0) }.joined()
+                let checksum = sha256Hex(Data(files.directoryText.utf8))
                 let code = files.directory.tenant.code
                 let last = try await connection.query(
                     "SELECT checksum FROM config_loads WHERE tenant_id = \(code) ORDER BY load_id DESC LIMIT 1", logger: database.logger)

@@ -122,13 +122,13 @@ extension IssueStore {
                 }
             case .close:
                 try await connection.query("UPDATE tasks SET closed_at = \(now) WHERE task_id = \(taskID)", logger: logger)
-                for kind in ["acknowledge", "rectify"] { try await TimerStore.disarm(key(kind), on: connection, logger: logger) }
+                try await TimerStore.disarmAll(tenant: tenant, subjectKind: "task", subjectID: subject, on: connection, logger: logger)
             case .dispute:
                 try await connection.query(
                     "UPDATE tasks SET dispute_reason = \(input.reason), state_before_dispute = \(task.state.rawValue) WHERE task_id = \(taskID)",
                     logger: logger)
             case .upholdDispute:
-                for kind in ["acknowledge", "rectify"] { try await TimerStore.disarm(key(kind), on: connection, logger: logger) }
+                try await TimerStore.disarmAll(tenant: tenant, subjectKind: "task", subjectID: subject, on: connection, logger: logger)
                 try await connection.query(
                     """
                     INSERT INTO liability_gaps (tenant_id, issue_id, task_id, issue_type, list_id, department_code, reassigned_to,

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import PostgresNIO
 import WhistleCore
@@ -24,7 +23,7 @@ extension IssueStore {
         public init(kind: ImageKind, bytes: [UInt8]) {
             self.kind = kind
             self.bytes = bytes
-            sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            sha256 = sha256Hex(bytes)
         }
     }
 

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -20,7 +19,7 @@ public struct IssueStore: Sendable {
 
         public init(key: String, body: some Sequence<UInt8>) {
             self.key = key
-            bodyHash = SHA256.hash(data: Data(body)).map { String(format: "%02x", $0) }.joined()
+            bodyHash = sha256Hex(Data(body))
         }
     }
 
@@ -142,16 +141,9 @@ public struct IssueStore: Sendable {
             let rules = Self.rules(decision, routing: routing, compound: compound, reportedAt: reportedAt)
             for department in reroute.withdrawn {
                 guard let task = held.first(where: { $0.department == department }) else { continue }
-                try await connection.query(
-                    "UPDATE tasks SET state = 'withdrawn', row_version = row_version + 1 WHERE task_id = \(task.id)", logger: logger)
-                for kind in ["acknowledge", "rectify"] {
-                    try await TimerStore.disarm(
-                        TimerKey(tenant: tenant, subjectKind: "task", subjectID: String(task.id), kind: kind), on: connection, logger: logger)
-                }
-                try await EventLog.append(
-                    tenant: tenant, subject: ("task", String(task.id)), kind: "task.withdrawn", actor: actor, at: now,
-                    details: ["issue": String(issueID), "department": department, "reason": "reclassified", "to": type],
-                    on: connection, logger: logger)
+                try await self.withdraw(
+                    task.id, tenant: tenant, now: now, actor: actor,
+                    details: ["issue": String(issueID), "department": department, "reason": "reclassified", "to": type], on: connection)
             }
             for kept in reroute.kept where kept.previousRole != kept.task.role {
                 guard let task = held.first(where: { $0.department == kept.department }) else { continue }
@@ -165,7 +157,7 @@ public struct IssueStore: Sendable {
             }
             try await self.dispatch(
                 reroute.dispatched, issue: issueID, decision: decision, compound: compound, reportedAt: reportedAt, listID: listID,
-                tenant: tenant, routing: routing, now: now, actor: actor, on: connection)
+                tenant: tenant, routing: routing, now: now, actor: actor, rules: rules, on: connection)
             try await connection.query(
                 """
                 UPDATE issues SET issue_type = \(type), list_id = \(listID), state = CASE WHEN state = 'triage' THEN 'open' ELSE state END,
@@ -183,6 +175,18 @@ public struct IssueStore: Sendable {
             throw IssueError.notFound(issueID)
         }
         return record
+    }
+
+    /// Withdraws a task the issue no longer gives its department: its timers end, an event says why.
+    private func withdraw(
+        _ taskID: Int64, tenant: String, now: Date, actor: String, details: [String: String], on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            "UPDATE tasks SET state = 'withdrawn', row_version = row_version + 1 WHERE task_id = \(taskID)", logger: database.logger)
+        try await TimerStore.disarmAll(tenant: tenant, subjectKind: "task", subjectID: String(taskID), on: connection, logger: database.logger)
+        try await EventLog.append(
+            tenant: tenant, subject: ("task", String(taskID)), kind: "task.withdrawn", actor: actor, at: now, details: details, on: connection,
+            logger: database.logger)
     }
 
     /// Writes tasks with their deadlines, arms their timers and records their dispatch.
@@ -304,16 +308,9 @@ public struct IssueStore: Sendable {
             var withdrawn: [(Int64, String)] = []
             for try await task in live.decode((Int64, String).self) { withdrawn.append(task) }
             for (taskID, department) in withdrawn {
-                try await connection.query(
-                    "UPDATE tasks SET state = 'withdrawn', row_version = row_version + 1 WHERE task_id = \(taskID)", logger: logger)
-                for kind in ["acknowledge", "rectify"] {
-                    try await TimerStore.disarm(
-                        TimerKey(tenant: tenant, subjectKind: "task", subjectID: String(taskID), kind: kind), on: connection, logger: logger)
-                }
-                try await EventLog.append(
-                    tenant: tenant, subject: ("task", String(taskID)), kind: "task.withdrawn", actor: actor, at: now,
-                    details: ["issue": String(issueID), "department": department, "reason": "merged", "into": String(targetID)],
-                    on: connection, logger: logger)
+                try await self.withdraw(
+                    taskID, tenant: tenant, now: now, actor: actor,
+                    details: ["issue": String(issueID), "department": department, "reason": "merged", "into": String(targetID)], on: connection)
             }
             try await connection.query(
                 """

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -39,7 +38,7 @@ public struct LiabilityStore: Sendable {
                 let tenant = files.directory.tenant.code
                 for list in files.lists.versions {
                     guard let file = files.listTexts[list.version] else { continue }
-                    let checksum = SHA256.hash(data: Data(file.text.utf8)).map { String(format: "%02x", $0) }.joined()
+                    let checksum = sha256Hex(Data(file.text.utf8))
                     let inserted = try await connection.query(
                         """
                         INSERT INTO liability_lists (tenant_id, version, checksum, effective, until, title, source, document, types)

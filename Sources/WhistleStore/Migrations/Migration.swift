@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// One numbered SQL file of `sql/`, such as `0002_directory.sql`.
@@ -10,7 +9,7 @@ public struct Migration: Sendable, Hashable {
 
     /// SHA-256 of the file's bytes, hex: an applied migration must never change.
     public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(Data(sql.utf8))
     }
 
     public init(version: Int, name: String, fileName: String, sql: String) {

@@ -72,6 +72,17 @@ public enum TimerStore {
         return false
     }
 
+    /// Disarms every armed timer of a subject (a task withdrawn or closed) in one statement.
+    public static func disarmAll(
+        tenant: String, subjectKind: String, subjectID: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE timers SET state = 'cancelled'
+            WHERE tenant_id = \(tenant) AND subject_kind = \(subjectKind) AND subject_id = \(subjectID) AND state = 'armed'
+            """, logger: logger)
+    }
+
     /// The due time of the armed timer of `key`, if one is armed.
     public static func armedDue(_ key: TimerKey, on connection: PostgresConnection, logger: Logger) async throws -> Date? {
         let rows = try await connection.query(
