@@ -59,13 +59,16 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
     let tenants = router.group("/v1/tenants/:tenant").add(middleware: AuthMiddleware(credentials: CredentialStore(database: context.database)))
     DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: tenants)
     LiabilityRoutes(routing: context.routing, store: LiabilityStore(database: context.database)).add(to: tenants)
+    // Intake notifies the scheduler of deadlines within its horizon only (plus an hour for skew).
+    let horizon = context.scheduler.map(\.settings.horizonSeconds) ?? SchedulerSettings().horizonSeconds
+    let issues = IssueStore(database: context.database, timerNotifyHorizon: TimeInterval(horizon + 3600))
     IssueRoutes(
-        routing: context.routing, store: IssueStore(database: context.database), clock: context.clock,
+        routing: context.routing, store: issues, clock: context.clock,
         duplicateWindowDays: context.duplicateWindowDays
     ).add(to: tenants)
-    TaskRoutes(routing: context.routing, store: IssueStore(database: context.database), clock: context.clock).add(to: tenants)
+    TaskRoutes(routing: context.routing, store: issues, clock: context.clock).add(to: tenants)
     PhotoRoutes(
-        routing: context.routing, store: IssueStore(database: context.database), clock: context.clock, maxPhotoBytes: context.maxPhotoBytes
+        routing: context.routing, store: issues, clock: context.clock, maxPhotoBytes: context.maxPhotoBytes
     ).add(to: tenants)
     return router
 }

@@ -39,6 +39,11 @@ struct LiabilityStoreTests {
         await #expect(throws: (any Error).self) {
             try await db.client.query("DELETE FROM liability_lists", logger: TestPostgres.logger)
         }
+        // Issues and tasks name list rows without a foreign key (0011): removing one must be impossible.
+        await #expect(throws: (any Error).self) {
+            try await db.client.query("TRUNCATE liability_lists CASCADE", logger: TestPostgres.logger)
+        }
+        #expect(try await db.scalar("SELECT count(*)::int FROM liability_lists", as: Int.self) ?? 0 > 0)
         let summary = try #require(
             try await db.scalar("SELECT types::text FROM liability_lists WHERE tenant_id = 'yongning' ORDER BY list_id LIMIT 1", as: String.self))
         #expect(summary.contains("\"lead\": [\"xfdd\", \"gaj\", \"zhifa\"]"))

@@ -11,6 +11,8 @@ public struct TenantRouting: Sendable {
         public var timeZone: TimeZone
         /// One suggester per list version.
         public var suggesters: [String: TypeSuggester]
+        /// Department names by code, for answers built without reading the directory tables.
+        public var departmentNames: [String: String] = [:]
     }
 
     public var tenants: [String: Tenant]
@@ -26,7 +28,8 @@ public struct TenantRouting: Sendable {
             tenants[code] = Tenant(
                 router: router, policy: policy,
                 timeZone: TimeZone(identifier: files.directory.tenant.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!,
-                suggesters: suggesters)
+                suggesters: suggesters,
+                departmentNames: Dictionary(files.directory.departments.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }))
         }
         self.tenants = tenants
     }

@@ -23,8 +23,9 @@ public struct Database: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withSystemTransaction(isolation: isolation) { connection in
-            try await connection.query("SET LOCAL ROLE whistle_tenant", logger: logger)
-            try await connection.query("SELECT set_config('whistle.tenant_id', \(tenant), true)", logger: logger)
+            // One round trip: set_config('role', …, true) is SET LOCAL ROLE.
+            try await connection.query(
+                "SELECT set_config('role', 'whistle_tenant', true), set_config('whistle.tenant_id', \(tenant), true)", logger: logger)
             return try await body(connection)
         }
     }

@@ -7,9 +7,14 @@ import WhistleCore
 /// them back with their trail. Every write is one tenant transaction with its events.
 public struct IssueStore: Sendable {
     public let database: Database
+    /// Timers armed at intake notify the schedulers only when due within this long (nil: always).
+    /// Later ones are loaded when they come within a scheduler's horizon, so the daemon passes its
+    /// scheduler's horizon; the margin covers clock skew between daemons.
+    public var timerNotifyHorizon: TimeInterval?
 
-    public init(database: Database) {
+    public init(database: Database, timerNotifyHorizon: TimeInterval? = TimeInterval(SchedulerSettings().horizonSeconds + 3600)) {
         self.database = database
+        self.timerNotifyHorizon = timerNotifyHorizon
     }
 
     /// A retry-safe request: the key and the hash of the body it came with.
@@ -21,82 +26,6 @@ public struct IssueStore: Sendable {
             self.key = key
             bodyHash = sha256Hex(Data(body))
         }
-    }
-
-    /// Takes in a report: routes it by the list in force at its report time, writes the issue, its
-    /// tasks with their deadlines, their timers and the events, all in one transaction.
-    ///
-    /// - Returns: the issue, and false when an earlier request with the same key and body made it.
-    public func intake(
-        _ intake: IssueIntake, tenant: String, routing: TenantRouting.Tenant, idempotency: Idempotency? = nil, now: Date,
-        actor: String, reportedBy: Int64? = nil, unmasked: Bool = false, duplicateWindow: TimeInterval = 7 * 86_400
-    ) async throws -> (issue: IssueRecord, created: Bool) {
-        let problems = intake.problems(directory: routing.router.directory, now: now)
-        guard problems.isEmpty else { throw IssueError.invalid(problems) }
-        let decision: RoutingDecision
-        do throws(RoutingError) {
-            decision = try routing.router.route(type: intake.type, compound: intake.compound, reportedAt: intake.reportedAt)
-        } catch {
-            throw IssueError.invalid([IssueIntake.FieldProblem(field: "compound", reason: error.description)])
-        }
-        let logger = database.logger
-        let reporter = String(decoding: (try? JSONEncoder.sorted.encode(intake.reporter)) ?? Data("{}".utf8), as: UTF8.self)
-        let details = String(decoding: (try? JSONEncoder.sorted.encode(intake.channelDetails)) ?? Data("{}".utf8), as: UTF8.self)
-        let (id, created) = try await database.withTenant(tenant) { connection -> (Int64, Bool) in
-            let listID = try await self.listID(for: decision, tenant: tenant, on: connection)
-            var triageReason: String?
-            var state = "open"
-            var typeCode = intake.type
-            if case .triage(let reason, _) = decision {
-                state = "triage"
-                triageReason = reason.code
-                if case .noType = reason { typeCode = nil }
-            }
-            let rows = try await connection.query(
-                """
-                INSERT INTO issues (tenant_id, channel, compound_code, building_code, household, issue_type, list_id, description,
-                                    reporter, channel_details, reported_at, received_at, state, triage_reason, idempotency_key, request_hash, reported_by)
-                VALUES (\(tenant), \(intake.channel.rawValue), \(intake.compound), \(intake.building), \(intake.household), \(typeCode),
-                        \(listID), \(intake.description.trimmingCharacters(in: .whitespacesAndNewlines)), \(reporter)::jsonb, \(details)::jsonb,
-                        \(intake.reportedAt), \(now), \(state), \(triageReason), \(idempotency?.key), \(idempotency?.bodyHash), \(reportedBy))
-                ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-                RETURNING issue_id
-                """, logger: logger)
-            var inserted: Int64?
-            for try await value in rows.decode(Int64.self) { inserted = value }
-            guard let issueID = inserted else {
-                // The key was used before (perhaps by a request that committed while this one waited).
-                let key = idempotency?.key ?? ""
-                let earlier = try await connection.query(
-                    "SELECT issue_id, request_hash FROM issues WHERE idempotency_key = \(key)", logger: logger)
-                for try await (earlierID, hash) in earlier.decode((Int64, String?).self) {
-                    guard hash == idempotency?.bodyHash else { throw IssueError.idempotencyConflict(key: key, issue: earlierID) }
-                    return (earlierID, false)
-                }
-                throw IssueError.idempotencyConflict(key: key, issue: 0)
-            }
-            try await self.flagDuplicates(
-                issueID, intake: intake, type: typeCode, window: duplicateWindow, tenant: tenant, now: now, on: connection)
-            try await EventLog.append(
-                tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.received", actor: actor, at: now,
-                details: [
-                    "channel": intake.channel.rawValue, "compound": intake.compound, "type": intake.type ?? "",
-                    "listVersion": Self.version(of: decision) ?? "",
-                ], on: connection, logger: logger)
-            switch decision {
-            case .triage(let reason, _):
-                try await EventLog.append(
-                    tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.triaged", actor: "whistle", at: now,
-                    details: ["reason": reason.code, "message": reason.description], on: connection, logger: logger)
-            case .routed(let plan):
-                try await self.dispatch(
-                    plan.tasks, issue: issueID, decision: decision, compound: intake.compound, reportedAt: intake.reportedAt,
-                    listID: listID!, tenant: tenant, routing: routing, now: now, actor: actor, on: connection)
-            }
-            return (issueID, true)
-        }
-        guard let record = try await issue(id, tenant: tenant, zone: routing.timeZone, unmasked: unmasked) else { throw IssueError.notFound(id) }
-        return (record, created)
     }
 
     /// Gives an issue a type (or another one) and re-routes it: departments that stay keep their
@@ -200,22 +129,13 @@ public struct IssueStore: Sendable {
         let logger = database.logger
         let rules = rules ?? Self.rules(decision, routing: routing, compound: compound, reportedAt: reportedAt)
         for task in tasks {
-            var deadlines: TaskDeadlines?
-            var deadlineProblem: String?
-            if let policy = routing.policy {
-                do throws(DeadlineError) {
-                    deadlines = try task.deadlines(dispatchedAt: now, policy: policy)
-                } catch {
-                    deadlineProblem = error.description
-                }
-            } else {
-                deadlineProblem = "the tenant has no working-day calendar"
-            }
+            let row = DispatchRow(task, rule: rules[task.department] ?? "", routing: routing, now: now)
+            let deadlines = row.deadlines
             let rows = try await connection.query(
                 """
                 INSERT INTO tasks (tenant_id, issue_id, department_code, role, list_id, rule, dispatched_at, acknowledge_due,
                                    rectify_due, original_rectify_due, rectify_working_days, acknowledge_hours, limits_source)
-                VALUES (\(tenant), \(issueID), \(task.department), \(task.role.rawValue), \(listID), \(rules[task.department] ?? ""), \(now),
+                VALUES (\(tenant), \(issueID), \(task.department), \(task.role.rawValue), \(listID), \(row.rule), \(now),
                         \(deadlines?.acknowledgeDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyWorkingDays),
                         \(task.limits.acknowledgeHours), \(task.limitsSource.rawValue))
                 RETURNING task_id
@@ -231,44 +151,17 @@ public struct IssueStore: Sendable {
                 try await TimerStore.arm(
                     TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: "rectify"), due: due, on: connection, logger: logger)
             }
-            var details = ["issue": String(issueID), "department": task.department, "role": task.role.rawValue, "rule": rules[task.department] ?? ""]
-            if let due = deadlines?.rectifyDue { details["rectifyDue"] = ISOMoment.format(due, in: routing.timeZone) }
-            if let due = deadlines?.acknowledgeDue { details["acknowledgeDue"] = ISOMoment.format(due, in: routing.timeZone) }
+            var details = row.dispatchedDetails(zone: routing.timeZone)
+            details["issue"] = String(issueID)
             try await EventLog.append(
                 tenant: tenant, subject: ("task", subject), kind: "task.dispatched", actor: actor, at: now, details: details, on: connection,
                 logger: logger)
-            if let deadlineProblem {
+            if let problem = row.deadlineProblem {
                 // The task is dispatched all the same; the office sees that its deadline could not be set.
                 try await EventLog.append(
                     tenant: tenant, subject: ("task", subject), kind: "task.deadlineUnset", actor: "whistle", at: now,
-                    details: ["issue": String(issueID), "reason": deadlineProblem], on: connection, logger: logger)
+                    details: ["issue": String(issueID), "reason": problem], on: connection, logger: logger)
             }
-        }
-    }
-
-    /// Flags open issues of the same compound and type reported within `window`, or of the same
-    /// household and type at any time, on the new issue (the office decides whether to merge).
-    private func flagDuplicates(
-        _ issueID: Int64, intake: IssueIntake, type: String?, window: TimeInterval, tenant: String, now: Date, on connection: PostgresConnection
-    ) async throws {
-        let from = intake.reportedAt.addingTimeInterval(-window)
-        let rows = try await connection.query(
-            """
-            WITH found AS (
-                SELECT issue_id FROM issues
-                WHERE issue_id <> \(issueID) AND state IN ('triage', 'open') AND compound_code = \(intake.compound)
-                  AND issue_type IS NOT DISTINCT FROM \(type)
-                  AND ((\(type)::text IS NOT NULL AND reported_at >= \(from))
-                       OR (\(intake.household)::text IS NOT NULL AND household = \(intake.household)))
-                ORDER BY issue_id DESC LIMIT 20)
-            UPDATE issues SET possible_duplicates = ARRAY(SELECT issue_id FROM found ORDER BY issue_id)
-            WHERE issue_id = \(issueID) AND EXISTS (SELECT 1 FROM found)
-            RETURNING array_to_string(possible_duplicates, ',')
-            """, logger: database.logger)
-        for try await ids in rows.decode(String.self) {
-            try await EventLog.append(
-                tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.possibleDuplicate", actor: "whistle", at: now,
-                details: ["of": ids], on: connection, logger: database.logger)
         }
     }
 

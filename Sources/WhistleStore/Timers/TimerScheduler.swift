@@ -42,7 +42,7 @@ public final class TimerScheduler: Service, Sendable {
     }
 
     let database: Database
-    let settings: SchedulerSettings
+    public let settings: SchedulerSettings
     let clock: any WallClock
     let node: String
     let action: any TimerAction

@@ -1,0 +1,165 @@
+import Foundation
+import Logging
+import PostgresNIO
+import WhistleCore
+
+extension IssueStore {
+    /// Takes in a report: routes it by the list in force at its report time, then writes the
+    /// issue, its duplicate flag, its tasks with their deadlines, their timers and the events in
+    /// one call of `whistle_intake` (one round trip, one transaction). The answer is built from
+    /// what was written, not read back.
+    ///
+    /// - Returns: the issue, and false when an earlier request with the same key and body made it.
+    public func intake(
+        _ intake: IssueIntake, tenant: String, routing: TenantRouting.Tenant, idempotency: Idempotency? = nil, now: Date,
+        actor: String, reportedBy: Int64? = nil, unmasked: Bool = false, duplicateWindow: TimeInterval = 7 * 86_400
+    ) async throws -> (issue: IssueRecord, created: Bool) {
+        let problems = intake.problems(directory: routing.router.directory, now: now)
+        guard problems.isEmpty else { throw IssueError.invalid(problems) }
+        let decision: RoutingDecision
+        do throws(RoutingError) {
+            decision = try routing.router.route(type: intake.type, compound: intake.compound, reportedAt: intake.reportedAt)
+        } catch {
+            throw IssueError.invalid([IssueIntake.FieldProblem(field: "compound", reason: error.description)])
+        }
+        let now = now.postgresPrecision
+        let reportedAt = intake.reportedAt.postgresPrecision
+        let zone = routing.timeZone
+        let version = Self.version(of: decision)
+
+        var payload = IntakePayload(
+            channel: intake.channel.rawValue, compound: intake.compound, building: intake.building, household: intake.household,
+            type: intake.type, listVersion: version, description: intake.description.trimmingCharacters(in: .whitespacesAndNewlines),
+            reporter: intake.reporter, details: intake.channelDetails, state: "open", idempotencyKey: idempotency?.key,
+            requestHash: idempotency?.bodyHash, reportedBy: reportedBy, actor: actor,
+            receivedEvent: [
+                "channel": intake.channel.rawValue, "compound": intake.compound, "type": intake.type ?? "", "listVersion": version ?? "",
+            ])
+        var rows: [DispatchRow] = []
+        switch decision {
+        case .triage(let reason, _):
+            payload.state = "triage"
+            payload.triageReason = reason.code
+            if case .noType = reason { payload.type = nil }
+            payload.triageEvent = ["reason": reason.code, "message": reason.description]
+        case .routed(let plan):
+            let rules = Self.rules(decision, routing: routing, compound: intake.compound, reportedAt: intake.reportedAt)
+            rows = plan.tasks.map { DispatchRow($0, rule: rules[$0.department] ?? "", routing: routing, now: now) }
+        }
+        let tasks = rows.map { row in
+            TaskPayload(
+                department: row.task.department, role: row.task.role.rawValue, rule: row.rule,
+                acknowledgeDue: row.deadlines?.acknowledgeDue?.unixMicroseconds, rectifyDue: row.deadlines?.rectifyDue.unixMicroseconds,
+                rectifyWorkingDays: row.deadlines?.rectifyWorkingDays, acknowledgeHours: row.task.limits.acknowledgeHours,
+                limitsSource: row.task.limitsSource.rawValue, event: row.dispatchedDetails(zone: zone),
+                deadlineUnset: row.deadlineProblem.map { ["reason": $0] })
+        }
+        let encoder = JSONEncoder.sorted
+        let issueJSON = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        let tasksJSON = String(decoding: try encoder.encode(tasks), as: UTF8.self)
+        let duplicatesFrom = reportedAt.addingTimeInterval(-duplicateWindow)
+        let notifyBefore = timerNotifyHorizon.map { now.addingTimeInterval($0) }
+
+        let written: IntakeWritten
+        do {
+            let result = try await database.client.query(
+                """
+                SELECT out_issue, out_created, out_conflict, out_list, out_tasks, out_duplicates
+                FROM whistle_intake(\(tenant), \(issueJSON)::jsonb, \(tasksJSON)::jsonb, \(reportedAt), \(now), \(duplicatesFrom), \(notifyBefore))
+                """, logger: database.logger)
+            var found: IntakeWritten?
+            for try await row in result.decode((Int64, Bool, Bool, Int64?, [Int64], [Int64]).self) {
+                found = IntakeWritten(issue: row.0, created: row.1, conflict: row.2, list: row.3, tasks: row.4, duplicates: row.5)
+            }
+            guard let found else { throw IssueError.notFound(0) }
+            written = found
+        } catch let error where sqlState(of: error) == "WH001" {
+            _ = error
+            throw IssueError.listNotLoaded(tenant: tenant, version: version ?? "")
+        }
+        guard written.created else {
+            if written.conflict { throw IssueError.idempotencyConflict(key: idempotency?.key ?? "", issue: written.issue) }
+            guard let earlier = try await issue(written.issue, tenant: tenant, zone: zone, unmasked: unmasked) else {
+                throw IssueError.notFound(written.issue)
+            }
+            return (earlier, false)
+        }
+
+        let typeName = version.flatMap { routing.router.catalog.version(named: $0) }.flatMap { list in payload.type.flatMap { list.type($0)?.name } }
+        let reporter =
+            unmasked
+            ? intake.reporter : IssueIntake.Reporter(name: IssueIntake.mask(name: intake.reporter.name), phone: IssueIntake.mask(phone: intake.reporter.phone))
+        var records: [(rank: TaskRole, record: TaskRecord)] = []
+        for (row, id) in zip(rows, written.tasks) {
+            let rectifyDue = row.deadlines.map { ISOMoment.format($0.rectifyDue, in: zone) }
+            records.append(
+                (
+                    row.task.role,
+                    TaskRecord(
+                        id: id, department: row.task.department, departmentName: routing.departmentNames[row.task.department] ?? row.task.department,
+                        role: row.task.role.rawValue, roleName: row.task.role.chineseName, state: TaskState.dispatched.rawValue, rule: row.rule,
+                        listID: written.list ?? 0, dispatchedAt: ISOMoment.format(now, in: zone),
+                        acknowledgeDue: row.deadlines?.acknowledgeDue.map { ISOMoment.format($0, in: zone) }, rectifyDue: rectifyDue,
+                        rectifyWorkingDays: row.deadlines?.rectifyWorkingDays, limitsSource: row.task.limitsSource.rawValue,
+                        originalRectifyDue: rectifyDue, extensions: 0, pendingExtension: nil, measures: nil, disputeReason: nil,
+                        rejectionReason: nil, allowedActions: TaskLifecycle.allowedActions(in: .dispatched).map(\.rawValue), rowVersion: 1)
+                ))
+        }
+        // The order the issue is read in: by role, then by task id (stable sort keeps the ids' order).
+        records.sort { $0.rank < $1.rank }
+        let record = IssueRecord(
+            id: written.issue, tenant: tenant, state: payload.state, channel: payload.channel, compound: payload.compound,
+            building: payload.building, household: payload.household, type: payload.type, typeName: typeName, listVersion: version,
+            listID: written.list, description: payload.description, reportedAt: ISOMoment.format(reportedAt, in: zone),
+            receivedAt: ISOMoment.format(now, in: zone), reporter: reporter, reportedBy: reportedBy, possibleDuplicates: written.duplicates,
+            duplicateOf: nil, mergedFrom: [], mergedReporters: [], channelDetails: payload.details,
+            triage: payload.triageReason.map { IssueRecord.Triage(reason: $0, message: Self.triageMessage($0, type: payload.type)) },
+            tasks: records.map(\.record), photos: [], rowVersion: 1)
+        return (record, true)
+    }
+}
+
+/// The issue as `whistle_intake` takes it (`p_issue`).
+private struct IntakePayload: Encodable {
+    var channel: String
+    var compound: String
+    var building: String?
+    var household: String?
+    var type: String?
+    var listVersion: String?
+    var description: String
+    var reporter: IssueIntake.Reporter
+    var details: [String: String]
+    var state: String
+    var triageReason: String?
+    var idempotencyKey: String?
+    var requestHash: String?
+    var reportedBy: Int64?
+    var actor: String
+    var receivedEvent: [String: String]
+    var triageEvent: [String: String]?
+}
+
+/// One task as `whistle_intake` takes it (`p_tasks`); moments in Unix microseconds.
+private struct TaskPayload: Encodable {
+    var department: String
+    var role: String
+    var rule: String
+    var acknowledgeDue: Int64?
+    var rectifyDue: Int64?
+    var rectifyWorkingDays: Int?
+    var acknowledgeHours: Int?
+    var limitsSource: String
+    var event: [String: String]
+    var deadlineUnset: [String: String]?
+}
+
+/// What `whistle_intake` wrote.
+private struct IntakeWritten {
+    var issue: Int64
+    var created: Bool
+    var conflict: Bool
+    var list: Int64?
+    var tasks: [Int64]
+    var duplicates: [Int64]
+}
