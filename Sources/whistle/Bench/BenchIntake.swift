@@ -30,7 +30,7 @@ struct BenchIntake: AsyncParsableCommand {
         try await reportingFailures {
             BenchCommand.warnIfDebug()
             let logger = BenchCommand.logger
-            let (issues, tps) = try await database.withDatabase(logger: logger) { settings, db -> (Double, Double) in
+            let (issues, tps, cost) = try await database.withDatabase(logger: logger) { settings, db -> (Double, Double, CPUCost) in
                 let configuration = try ConfigDirectory.read(URL(fileURLWithPath: database.config))
                 guard let files = configuration.tenant(tenant), let list = files.lists.versions.last else {
                     throw CommandFailure("tenant '\(tenant)' has no liability list")
@@ -63,7 +63,15 @@ struct BenchIntake: AsyncParsableCommand {
                 BenchCommand.progress("daemon ready on port \(port); \(clients) clients, 3 s warm-up, then \(seconds) s")
                 let url = URL(string: "http://127.0.0.1:\(port)/v1/tenants/\(tenant)/issues")!
                 _ = try await Self.drive(url: url, token: token, bodies: bodies, clients: clients, seconds: 3)
+                // Where the time goes: CPU of the daemon and of its PostgreSQL backends, per issue.
+                let backends = try await Self.backends(of: settings.database, db: db, logger: logger)
+                let daemonBefore = Self.cpuSeconds(pid)
+                let serverBefore = backends.map(Self.cpuSeconds).reduce(0, +)
                 let (created, failed) = try await Self.drive(url: url, token: token, bodies: bodies, clients: clients, seconds: seconds)
+                let perIssue = { (seconds: Double) in created > 0 ? seconds / Double(created) * 1_000_000 : 0 }
+                let cost = CPUCost(
+                    daemon: perIssue(Self.cpuSeconds(pid) - daemonBefore),
+                    postgres: perIssue(backends.map(Self.cpuSeconds).reduce(0, +) - serverBefore))
                 if failed > 0 { BenchCommand.progress("warning: \(failed) requests did not answer 201") }
                 let perSecond = Double(created) / Double(seconds)
                 BenchCommand.progress("intake: \(created) issues in \(seconds) s")
@@ -74,9 +82,11 @@ struct BenchIntake: AsyncParsableCommand {
                 BenchCommand.progress("pgbench: initializing (scale 10) and running \(seconds) s with \(clients) clients")
                 let tps = try PgBench.tps(
                     settings: settings.with(database: pgbenchDatabase), clients: clients, threads: min(clients, 2), seconds: seconds)
-                return (perSecond, tps)
+                return (perSecond, tps, cost)
             }
             BenchCommand.figure("intake_per_second", issues, "issues/s")
+            BenchCommand.figure("daemon_cpu_per_issue", cost.daemon, "µs", decimals: 0)
+            BenchCommand.figure("postgres_cpu_per_issue", cost.postgres, "µs", decimals: 0)
             BenchCommand.figure("pgbench_tps", tps, "tps")
             BenchCommand.figure("intake_ratio_to_pgbench", issues / tps, "x", decimals: 2)
         }
@@ -119,6 +129,31 @@ struct BenchIntake: AsyncParsableCommand {
         }
         await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
         return results.totals
+    }
+
+    struct CPUCost: Sendable {
+        var daemon: Double
+        var postgres: Double
+    }
+
+    /// The server processes of the daemon's connections to `database` (same machine).
+    static func backends(of database: String, db: Database, logger: Logger) async throws -> [Int32] {
+        let rows = try await db.client.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = \(database) AND pid <> pg_backend_pid()", logger: logger)
+        var pids: [Int32] = []
+        for try await pid in rows.decode(Int32.self) { pids.append(pid) }
+        return pids
+    }
+
+    /// User and system CPU seconds of a process so far (0 when it is gone or not readable).
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command name: state is field 3, utime 14 and stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     final class Results: @unchecked Sendable {
