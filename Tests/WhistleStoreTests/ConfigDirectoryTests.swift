@@ -46,6 +46,27 @@ struct ConfigDirectoryTests {
         }
     }
 
+    @Test("濉溪县's escalation.yaml is seed 001's standard ladder; a tenant without one gets the standard")
+    func escalationLadders() throws {
+        let config = try ConfigDirectory.read(TestPostgres.configDirectory)
+        #expect(config.tenant("suixi")?.escalation == .standard)
+        #expect(config.tenant("yongning")?.escalation == .standard)
+    }
+
+    @Test("a broken escalation.yaml names its file and line, and the configuration does not load")
+    func brokenEscalation() throws {
+        let root = try folder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "rectify:\n  - code: urge\n    action: urge\n    anchor: rectifyDue\n    targets: [nobody]\n".write(
+            to: root.appendingPathComponent("tenants/demo/escalation.yaml"), atomically: true, encoding: .utf8)
+        #expect {
+            _ = try ConfigDirectory.read(root)
+        } throws: { error in
+            guard let errors = error as? ConfigErrors, let first = errors.errors.first else { return false }
+            return first.file.hasSuffix("tenants/demo/escalation.yaml") && first.line == 5 && first.reason.contains("'nobody'")
+        }
+    }
+
     @Test("a broken local calendar names its file and line")
     func brokenLocalDays() throws {
         let root = try folder(localDays: "name: x\ndaysOff:\n  - 2026-13-40\n")

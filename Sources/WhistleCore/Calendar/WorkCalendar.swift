@@ -190,6 +190,13 @@ public struct WorkCalendar: Sendable, Hashable {
         return day
     }
 
+    /// The working day before `date`.
+    public func previousWorkingDay(before date: CivilDate) throws(WorkCalendarError) -> CivilDate {
+        var day = date.adding(days: -1)
+        while try !isWorkingDay(day) { day = day.adding(days: -1) }
+        return day
+    }
+
     /// `date` itself when it is a working day, otherwise the next working day.
     public func workingDay(onOrAfter date: CivilDate) throws(WorkCalendarError) -> CivilDate {
         try isWorkingDay(date) ? date : nextWorkingDay(after: date)
@@ -232,6 +239,21 @@ public struct WorkCalendar: Sendable, Hashable {
         let (date, start) = try normalized(moment, calendar: calendar)
         let end = try addingWorkingDays(days, to: date)
         return Self.sameClockTime(as: start, on: end, calendar: calendar)
+    }
+
+    /// The moment `days` working days before `moment`: the same clock time on the `days`th working
+    /// day before its date (a reminder "one working day before the deadline"). Zero days is
+    /// `moment` itself.
+    ///
+    /// - Throws: `.negativeWorkingDays` for `days < 0`; `.yearNotCovered` when the count reaches a day
+    ///   outside the calendar.
+    public func subtractWorkingDays(from moment: Date, days: Int, in timeZone: TimeZone? = nil) throws(WorkCalendarError) -> Date {
+        guard days >= 0 else { throw .negativeWorkingDays(days) }
+        guard days > 0 else { return moment }
+        let calendar = calendar(for: timeZone)
+        var day = CivilDate(moment, calendar: calendar)
+        for _ in 0..<days { day = try previousWorkingDay(before: day) }
+        return Self.sameClockTime(as: moment, on: day, calendar: calendar)
     }
 
     /// How many working days have passed from `start` to `end`: the largest *n* with

@@ -2,17 +2,25 @@ import Foundation
 import WhistleCore
 
 extension ConfigDirectory {
-    /// Reads `deadlines.yaml` and every `liability/*.yaml` of a tenant folder; a list with any
-    /// problem is not loaded, and overlapping versions load none.
+    /// Reads `deadlines.yaml`, `escalation.yaml` and every `liability/*.yaml` of a tenant folder; a
+    /// list with any problem is not loaded, and overlapping versions load none.
     static func readLists(into files: inout TenantFiles, folder: URL) -> [ConfigError] {
         let fm = FileManager.default
         var problems: [ConfigError] = []
+        let escalationFile = folder.appendingPathComponent("escalation.yaml")
+        if fm.fileExists(atPath: escalationFile.path) {
+            do {
+                files.escalation = try EscalationLadder.parse(try readText(escalationFile), file: escalationFile.path)
+            } catch {
+                problems += Self.problems(of: error, file: escalationFile.path)
+            }
+        }
         let deadlinesFile = folder.appendingPathComponent("deadlines.yaml")
         if fm.fileExists(atPath: deadlinesFile.path) {
             do {
                 files.deadlines = try TenantDeadlines.parse(try readText(deadlinesFile), file: deadlinesFile.path)
             } catch {
-                return Self.problems(of: error, file: deadlinesFile.path)
+                return problems + Self.problems(of: error, file: deadlinesFile.path)
             }
         }
         let listsFolder = folder.appendingPathComponent("liability")

@@ -12,6 +12,8 @@ public struct ConfigDirectory: Sendable {
         public var localDays: WorkCalendar.LocalAdjustments?
         /// The tenant's deadline defaults and allowed ranges (`deadlines.yaml`), or the standard ones.
         public var deadlines: TenantDeadlines = .standard
+        /// The tenant's escalation ladder (`escalation.yaml`), or seed 001's standard one.
+        public var escalation: EscalationLadder = .standard
         /// Every version of its liability list (`liability/*.yaml`).
         public var lists: LiabilityCatalog = .empty
         /// The text of each list version by version name, so the database keeps what routed a task.
