@@ -59,9 +59,9 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
     let tenants = router.group("/v1/tenants/:tenant").add(middleware: AuthMiddleware(credentials: CredentialStore(database: context.database)))
     DirectoryRoutes(store: DirectoryStore(database: context.database)).add(to: tenants)
     LiabilityRoutes(routing: context.routing, store: LiabilityStore(database: context.database)).add(to: tenants)
-    // Intake notifies the scheduler of deadlines within its horizon only (plus an hour for skew).
+    // Intake notifies the scheduler of deadlines within its horizon only.
     let horizon = context.scheduler.map(\.settings.horizonSeconds) ?? SchedulerSettings().horizonSeconds
-    let issues = IssueStore(database: context.database, timerNotifyHorizon: TimeInterval(horizon + 3600))
+    let issues = IssueStore(database: context.database, timerNotifyHorizon: IssueStore.notifyHorizon(schedulerHorizonSeconds: horizon))
     IssueRoutes(
         routing: context.routing, store: issues, clock: context.clock,
         duplicateWindowDays: context.duplicateWindowDays

@@ -11,6 +11,11 @@ public struct IssueIntake: Sendable, Hashable {
             self.name = name
             self.phone = phone
         }
+
+        /// The reporter as a role that may see personal data sees it, or masked.
+        public func shown(unmasked: Bool) -> Reporter {
+            unmasked ? self : Reporter(name: IssueIntake.mask(name: name), phone: IssueIntake.mask(phone: phone))
+        }
     }
 
     public var channel: Channel

@@ -74,7 +74,6 @@ extension IssueStore {
             guard let found else { throw IssueError.notFound(0) }
             written = found
         } catch let error where sqlState(of: error) == "WH001" {
-            _ = error
             throw IssueError.listNotLoaded(tenant: tenant, version: version ?? "")
         }
         guard written.created else {
@@ -86,9 +85,6 @@ extension IssueStore {
         }
 
         let typeName = version.flatMap { routing.router.catalog.version(named: $0) }.flatMap { list in payload.type.flatMap { list.type($0)?.name } }
-        let reporter =
-            unmasked
-            ? intake.reporter : IssueIntake.Reporter(name: IssueIntake.mask(name: intake.reporter.name), phone: IssueIntake.mask(phone: intake.reporter.phone))
         var records: [(rank: TaskRole, record: TaskRecord)] = []
         for (row, id) in zip(rows, written.tasks) {
             let rectifyDue = row.deadlines.map { ISOMoment.format($0.rectifyDue, in: zone) }
@@ -111,7 +107,7 @@ extension IssueStore {
             id: written.issue, tenant: tenant, state: payload.state, channel: payload.channel, compound: payload.compound,
             building: payload.building, household: payload.household, type: payload.type, typeName: typeName, listVersion: version,
             listID: written.list, description: payload.description, reportedAt: ISOMoment.format(reportedAt, in: zone),
-            receivedAt: ISOMoment.format(now, in: zone), reporter: reporter, reportedBy: reportedBy, possibleDuplicates: written.duplicates,
+            receivedAt: ISOMoment.format(now, in: zone), reporter: intake.reporter.shown(unmasked: unmasked), reportedBy: reportedBy, possibleDuplicates: written.duplicates,
             duplicateOf: nil, mergedFrom: [], mergedReporters: [], channelDetails: payload.details,
             triage: payload.triageReason.map { IssueRecord.Triage(reason: $0, message: Self.triageMessage($0, type: payload.type)) },
             tasks: records.map(\.record), photos: [], rowVersion: 1)

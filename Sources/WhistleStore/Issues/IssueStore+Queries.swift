@@ -33,8 +33,7 @@ extension IssueStore {
                     id: id, tenant: tenant, state: row.0, channel: row.1, compound: row.2, building: row.3, household: row.4, type: row.5,
                     typeName: row.20, listVersion: row.6, listID: row.7, description: row.8, reportedAt: ISOMoment.format(row.9, in: zone),
                     receivedAt: ISOMoment.format(row.10, in: zone),
-                    reporter: unmasked
-                        ? reporter : IssueIntake.Reporter(name: IssueIntake.mask(name: reporter.name), phone: IssueIntake.mask(phone: reporter.phone)),
+                    reporter: reporter.shown(unmasked: unmasked),
                     reportedBy: row.15, possibleDuplicates: row.16, duplicateOf: row.17, mergedFrom: row.18, mergedReporters: row.19,
                     channelDetails: details, triage: triage, tasks: [], rowVersion: row.14)
             }

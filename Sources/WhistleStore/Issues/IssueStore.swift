@@ -12,9 +12,15 @@ public struct IssueStore: Sendable {
     /// scheduler's horizon; the margin covers clock skew between daemons.
     public var timerNotifyHorizon: TimeInterval?
 
-    public init(database: Database, timerNotifyHorizon: TimeInterval? = TimeInterval(SchedulerSettings().horizonSeconds + 3600)) {
+    public init(database: Database, timerNotifyHorizon: TimeInterval? = IssueStore.notifyHorizon(schedulerHorizonSeconds: SchedulerSettings().horizonSeconds)) {
         self.database = database
         self.timerNotifyHorizon = timerNotifyHorizon
+    }
+
+    /// The notify horizon for a scheduler that keeps `schedulerHorizonSeconds` in its wheel: an
+    /// hour more, for clock skew between daemons.
+    public static func notifyHorizon(schedulerHorizonSeconds: Int) -> TimeInterval {
+        TimeInterval(schedulerHorizonSeconds + 3600)
     }
 
     /// A retry-safe request: the key and the hash of the body it came with.
