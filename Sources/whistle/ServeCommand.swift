@@ -45,20 +45,26 @@ struct ServeCommand: AsyncParsableCommand {
             let client = try DatabaseBootstrap.makeClient(prepared.settings, poolSize: settings.poolSize, logger: logger)
             let database = Database(client: client, logger: logger)
             let migrator = Migrator(client: client, migrations: migrations, logger: logger)
+            let routing = TenantRouting(config)
+            let dispatcher = NotificationDispatcher(
+                database: database, routing: routing, settings: settings.notifications, waitsForOpen: true,
+                logger: common.makeLogger("whistle.notifications"))
+            // Fired ladder timers climb the escalation ladder and write the outbox the dispatcher delivers.
             let scheduler = TimerScheduler(
-                database: database, settings: settings.scheduler, waitsForOpen: true,
-                logger: common.makeLogger("whistle.scheduler"))
+                database: database, settings: settings.scheduler, action: EscalationEngine(routing: routing, onOutbox: { dispatcher.ring() }),
+                waitsForOpen: true, logger: common.makeLogger("whistle.scheduler"))
             for warning in config.calendarWarnings(now: Date()) {
                 logger.warning("\(warning)")
             }
             var context = WhistleApplicationContext(
                 database: database, migrator: migrator, registry: registry, host: host, port: port, scheduler: scheduler,
-                warnings: { config.calendarWarnings(now: Date()) }, routing: TenantRouting(config), logger: logger)
+                warnings: { config.calendarWarnings(now: Date()) }, routing: routing, logger: logger)
             context.duplicateWindowDays = config.settings.duplicateWindowDays
             context.maxPhotoBytes = config.settings.maxPhotoBytes
             let tenants = config.tenants
             let app = buildApplication(
                 context,
+                services: [dispatcher],
                 beforeServerStarts: [
                     {
                         let applied = try await migrator.migrate()
@@ -78,8 +84,12 @@ struct ServeCommand: AsyncParsableCommand {
                                 logger.info("liability list loaded", metadata: ["tenant": "\(result.tenant)", "version": "\(result.version)", "list_id": "\(result.listID)"])
                             }
                         }
-                        // The schema is in place: the scheduler may load its wheel and fire.
+                        for ladder in try await EscalationStore(database: database).register(tenants) where ladder.new {
+                            logger.info("escalation ladder loaded", metadata: ["tenant": "\(ladder.tenant)", "ladder_id": "\(ladder.ladder)"])
+                        }
+                        // The schema is in place: the scheduler may load its wheel and fire, the dispatcher deliver.
                         scheduler.open()
+                        dispatcher.open()
                     }
                 ],
                 onServerRunning: { port in

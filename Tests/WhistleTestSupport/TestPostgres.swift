@@ -115,6 +115,7 @@ public final class TestDatabase: Sendable {
         let config = try ConfigDirectory.read(TestPostgres.configDirectory)
         let results = try await DirectoryStore(database: database).load(config.tenants)
         try await LiabilityStore(database: database).load(config.tenants)
+        try await EscalationStore(database: database).register(config.tenants)
         return results
     }
 

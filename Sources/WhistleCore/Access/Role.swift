@@ -71,6 +71,14 @@ public enum AccessPolicy {
         case readInbox(department: String?)
         /// See residents' names and phones unmasked.
         case seePersonalData
+        /// Read escalations and deductions: one department's or, with nil, every department's.
+        case readEscalations(department: String?)
+        /// Set a talk's time and place, record its outcome (the office).
+        case arrangeTalk
+        /// Approve or reject a drafted public notice (the group leader, a leader credential).
+        case decideNotice
+        /// List the outbox and send dead notifications again.
+        case manageNotifications
     }
 
     /// The department side of a task's lifecycle.
@@ -98,6 +106,16 @@ public enum AccessPolicy {
             return role == .admin || role == .office
         case .seePersonalData:
             return role == .admin || role == .office
+        case .arrangeTalk, .manageNotifications:
+            return role == .admin || role == .office
+        case .decideNotice:
+            return role == .admin || role == .leader
+        case .readEscalations(let department):
+            switch role {
+            case .admin, .office, .leader: return true
+            case .handler, .departmentLeader, .scheduler: return department != nil && department == principal.department
+            case .reporter: return false
+            }
         case .readInbox(let department):
             switch role {
             case .admin, .office, .leader: return true

@@ -11,6 +11,7 @@ public struct DaemonSettings: Sendable, Hashable {
     public var tenantsDirectory: String = "tenants"
     public var calendarsDirectory: String = "calendars"
     public var scheduler = SchedulerSettings()
+    public var notifications = NotificationSettings()
     /// Reports of the same type in the same compound within this many days are flagged as possible duplicates.
     public var duplicateWindowDays: Int = 7
     /// The largest photo accepted, in bytes.
@@ -22,7 +23,7 @@ public struct DaemonSettings: Sendable, Hashable {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonSettings {
         var settings = DaemonSettings()
         let root = try ConfigNode.parse(text, file: file)
-        try root.allowKeys(["http", "database", "tenants", "calendars", "scheduler", "intake"])
+        try root.allowKeys(["http", "database", "tenants", "calendars", "scheduler", "intake", "notifications"])
         if let http = try root.optional("http") {
             try http.allowKeys(["host", "port"])
             settings.httpHost = try http.optionalString("host") ?? settings.httpHost
@@ -51,6 +52,9 @@ public struct DaemonSettings: Sendable, Hashable {
                 settings.duplicateWindowDays = try window.int()
                 guard (0...365).contains(settings.duplicateWindowDays) else { throw window.error("must be between 0 and 365 days") }
             }
+        }
+        if let notifications = try root.optional("notifications") {
+            settings.notifications = try NotificationSettings.parse(notifications)
         }
         if let scheduler = try root.optional("scheduler") {
             settings.scheduler = try SchedulerSettings.parse(scheduler)

@@ -7,7 +7,7 @@ extension Directory {
         var problems: [ConfigError] = []
         do {
             let root = try ConfigNode.parse(text, file: file)
-            try root.allowKeys(["tenant", "territories", "propertyCompanies", "departments"])
+            try root.allowKeys(["tenant", "territories", "propertyCompanies", "departments", "defaultChannels"])
             let tenant = try parseTenant(root.required("tenant"))
             var territoryNodes: [(Territory, ConfigNode)] = []
             for node in try root.list("territories") {
@@ -27,7 +27,8 @@ extension Directory {
             }
             let directory = Directory(
                 tenant: tenant, territories: territoryNodes.map(\.0),
-                propertyCompanies: companyNodes.map(\.0), departments: departmentNodes.map(\.0))
+                propertyCompanies: companyNodes.map(\.0), departments: departmentNodes.map(\.0),
+                defaultChannels: try parseChannels(root.list("defaultChannels")))
             problems = validate(directory, root: root, territories: territoryNodes, companies: companyNodes, departments: departmentNodes)
             if problems.isEmpty { return directory }
         } catch {
@@ -102,10 +103,10 @@ extension Directory {
     }
 
     private static func parseDepartment(_ node: ConfigNode) throws(ConfigError) -> Department {
-        try node.allowKeys(["code", "name", "kind", "aliases", "territory", "parent", "sample", "people"])
+        try node.allowKeys(["code", "name", "kind", "aliases", "territory", "parent", "sample", "people", "channels"])
         var people: [Person] = []
         for personNode in try node.list("people") {
-            try personNode.allowKeys(["role", "title", "name", "contacts"])
+            try personNode.allowKeys(["role", "title", "name", "contacts", "channels"])
             var contacts: [Contact] = []
             for contactNode in try personNode.list("contacts") {
                 try contactNode.allowKeys(["channel", "address"])
@@ -115,12 +116,44 @@ extension Directory {
             people.append(
                 Person(
                     role: try personNode.required("role").oneOf(Person.Role.self), title: try personNode.string("title"),
-                    name: try personNode.optionalString("name"), contacts: contacts))
+                    name: try personNode.optionalString("name"), contacts: contacts, channels: try parseChannels(personNode.list("channels"))))
         }
         return Department(
             code: try code(node), name: try node.string("name"), kind: try node.required("kind").oneOf(Department.Kind.self),
             aliases: try node.strings("aliases"), territory: try node.optionalString("territory"), parent: try node.optionalString("parent"),
-            sample: try node.optionalBool("sample") ?? false, people: people)
+            sample: try node.optionalBool("sample") ?? false, people: people, channels: try parseChannels(node.list("channels")))
+    }
+
+    /// `{kind: dingtalk, url: …, secret: … | secretEnv: …, format: text|markdown}`; `log` takes no url.
+    private static func parseChannels(_ nodes: [ConfigNode]) throws(ConfigError) -> [NotifyChannel] {
+        var channels: [NotifyChannel] = []
+        for node in nodes {
+            try node.allowKeys(["kind", "url", "secret", "secretEnv", "format"])
+            let kind = try node.required("kind").oneOf(NotifyChannel.Kind.self)
+            var url = ""
+            if kind == .log {
+                if let given = try node.optional("url") { throw given.error("the log channel takes no url") }
+            } else {
+                let urlNode = try node.required("url")
+                url = try urlNode.string()
+                guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                    throw urlNode.error("'\(url)' is not an http(s) address")
+                }
+            }
+            let secret = try node.optionalString("secret")
+            let secretEnv = try node.optionalString("secretEnv")
+            if secret != nil, secretEnv != nil, let both = try node.optional("secretEnv") {
+                throw both.error("give secret or secretEnv, not both")
+            }
+            if kind == .wecom || kind == .log, secret != nil || secretEnv != nil {
+                throw node.error("a \(kind.rawValue) channel is not signed: it takes no secret")
+            }
+            channels.append(
+                NotifyChannel(
+                    kind: kind, url: url, secret: secret, secretEnv: secretEnv,
+                    format: try node.optional("format")?.oneOf(NotifyChannel.Format.self) ?? .markdown))
+        }
+        return channels
     }
 
     private static func validate(

@@ -7,12 +7,23 @@ public struct Directory: Sendable, Hashable {
     public var territories: [Territory]
     public var propertyCompanies: [PropertyCompany]
     public var departments: [Department]
+    /// The channels of every department that names none of its own.
+    public var defaultChannels: [NotifyChannel]
 
-    public init(tenant: Tenant, territories: [Territory], propertyCompanies: [PropertyCompany], departments: [Department]) {
+    public init(
+        tenant: Tenant, territories: [Territory], propertyCompanies: [PropertyCompany], departments: [Department],
+        defaultChannels: [NotifyChannel] = []
+    ) {
         self.tenant = tenant
         self.territories = territories
         self.propertyCompanies = propertyCompanies
         self.departments = departments
+        self.defaultChannels = defaultChannels
+    }
+
+    /// The channels a department is notified through: its own, or the directory's defaults.
+    public func channels(of department: Department) -> [NotifyChannel] {
+        department.channels.isEmpty ? defaultChannels : department.channels
     }
 
     /// Every compound with the codes of the community and territory it lies in.
@@ -160,8 +171,13 @@ public struct Department: Sendable, Hashable {
     public var parent: String?
     public var sample: Bool
     public var people: [Person]
+    /// The group robots or webhooks the department is notified through.
+    public var channels: [NotifyChannel]
 
-    public init(code: String, name: String, kind: Kind, aliases: [String] = [], territory: String? = nil, parent: String? = nil, sample: Bool = false, people: [Person] = []) {
+    public init(
+        code: String, name: String, kind: Kind, aliases: [String] = [], territory: String? = nil, parent: String? = nil, sample: Bool = false,
+        people: [Person] = [], channels: [NotifyChannel] = []
+    ) {
         self.code = code
         self.name = name
         self.kind = kind
@@ -170,6 +186,7 @@ public struct Department: Sendable, Hashable {
         self.parent = parent
         self.sample = sample
         self.people = people
+        self.channels = channels
     }
 }
 
@@ -190,13 +207,19 @@ public struct Person: Sendable, Hashable {
     public var title: String
     public var name: String?
     public var contacts: [Contact]
+    /// A leader's own robots or webhooks, besides the department's.
+    public var channels: [NotifyChannel]
 
-    public init(role: Role, title: String, name: String? = nil, contacts: [Contact] = []) {
+    public init(role: Role, title: String, name: String? = nil, contacts: [Contact] = [], channels: [NotifyChannel] = []) {
         self.role = role
         self.title = title
         self.name = name
         self.contacts = contacts
+        self.channels = channels
     }
+
+    /// The mobile number robots @-mention (the first `phone` contact).
+    public var mobile: String? { contacts.first { $0.channel == .phone }?.address }
 }
 
 /// A channel through which a person is notified.

@@ -56,7 +56,7 @@ public enum EscalationAnchor: String, Sendable, Hashable, Codable, CaseIterable 
 }
 
 /// How far from its anchor a rung fires: negative is before (a reminder), positive after.
-public struct EscalationOffset: Sendable, Hashable {
+public struct EscalationOffset: Sendable, Hashable, Codable {
     public enum Unit: String, Sendable, Hashable, Codable, CaseIterable {
         case workingDays, hours
     }
@@ -73,7 +73,7 @@ public struct EscalationOffset: Sendable, Hashable {
 }
 
 /// One rung: when it fires, what it does, whom it tells and what it costs in the assessment.
-public struct EscalationRung: Sendable, Hashable {
+public struct EscalationRung: Sendable, Hashable, Codable {
     /// Stable within the ladder (`remind`, `urge`, …): a task records which rungs fired.
     public var code: String
     public var action: EscalationAction
@@ -105,7 +105,7 @@ public struct EscalationRung: Sendable, Hashable {
 /// A tenant's escalation ladder (`config/tenants/<tenant>/escalation.yaml`): the rungs of a late
 /// rectification and the shorter ladder of a task nobody reported in for. A task keeps the ladder
 /// it was dispatched with; each rung fires at most once.
-public struct EscalationLadder: Sendable, Hashable {
+public struct EscalationLadder: Sendable, Hashable, Codable {
     /// Rectification: 提醒 → 催办 → 督办 → 约谈 → 通报 → 问责.
     public var rectify: [EscalationRung]
     /// Reporting in (报到): not reported in → reminder → 催办 to the deputy in charge.

@@ -13,6 +13,11 @@ public struct TenantRouting: Sendable {
         public var suggesters: [String: TypeSuggester]
         /// Department names by code, for answers built without reading the directory tables.
         public var departmentNames: [String: String] = [:]
+        /// The escalation ladder new tasks get, and its checksum (its row in escalation_ladders).
+        public var ladder: EscalationLadder = .standard
+        public var ladderChecksum: String = EscalationLadder.standard.checksum
+
+        public var directory: Directory { router.directory }
     }
 
     public var tenants: [String: Tenant]
@@ -29,7 +34,8 @@ public struct TenantRouting: Sendable {
                 router: router, policy: policy,
                 timeZone: TimeZone(identifier: files.directory.tenant.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!,
                 suggesters: suggesters,
-                departmentNames: Dictionary(files.directory.departments.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }))
+                departmentNames: Dictionary(files.directory.departments.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
+                ladder: files.escalation, ladderChecksum: files.escalation.checksum)
         }
         self.tenants = tenants
     }
@@ -37,4 +43,14 @@ public struct TenantRouting: Sendable {
     public static let empty = TenantRouting(tenants: [:])
 
     private init(tenants: [String: Tenant]) { self.tenants = tenants }
+}
+
+extension EscalationLadder {
+    /// The ladder as stored in escalation_ladders (keys sorted, so equal ladders store once).
+    var storedJSON: String {
+        String(decoding: (try? JSONEncoder.sorted.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    /// Names the ladder's row: tasks dispatched under the same ladder share it.
+    var checksum: String { sha256Hex(Data(storedJSON.utf8)) }
 }

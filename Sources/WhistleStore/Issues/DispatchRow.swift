@@ -9,6 +9,8 @@ struct DispatchRow: Sendable {
     var deadlines: TaskDeadlines?
     /// Set when the deadlines could not be counted; the task goes out all the same.
     var deadlineProblem: String?
+    /// The first rung of each ladder, armed beside the deadlines.
+    var ladderTimers: [LadderTimer] = []
 
     init(_ task: RoutedTask, rule: String, routing: TenantRouting.Tenant, now: Date) {
         self.task = task
@@ -22,6 +24,13 @@ struct DispatchRow: Sendable {
         } else {
             deadlineProblem = "the tenant has no working-day calendar"
         }
+        if let deadlines, let policy = routing.policy {
+            var anchors: [EscalationAnchor: Date] = [.rectifyDue: deadlines.rectifyDue]
+            anchors[.acknowledgeDue] = deadlines.acknowledgeDue
+            ladderTimers = LadderTimer.next(
+                ladder: routing.ladder, tracks: EscalationTrack.allCases, fired: [:], anchors: anchors, calendar: policy.calendar,
+                zone: routing.timeZone)
+        }
     }
 
     /// The details of `task.dispatched`, without the issue (the caller adds it).
@@ -30,5 +39,28 @@ struct DispatchRow: Sendable {
         if let due = deadlines?.rectifyDue { details["rectifyDue"] = ISOMoment.format(due, in: zone) }
         if let due = deadlines?.acknowledgeDue { details["acknowledgeDue"] = ISOMoment.format(due, in: zone) }
         return details
+    }
+}
+
+/// The timer a ladder track waits on: its next rung and when it fires.
+struct LadderTimer: Sendable, Hashable {
+    var track: EscalationTrack
+    var rung: String
+    var at: Date
+
+    var details: String { #"{"rung": "\#(rung)"}"# }
+
+    /// The next rung of each track, skipping the tracks whose next rung waits for an anchor.
+    static func next(
+        ladder: EscalationLadder, tracks: [EscalationTrack], fired: [EscalationTrack: Set<String>], anchors: [EscalationAnchor: Date],
+        calendar: WorkCalendar, zone: TimeZone
+    ) -> [LadderTimer] {
+        tracks.compactMap { track in
+            // A moment the calendar cannot count (it ran out) arms nothing; the deadline timers still stand.
+            guard let next = try? ladder.next(on: track, fired: fired[track] ?? [], anchors: anchors, calendar: calendar, in: zone),
+                let at = next.moment
+            else { return nil }
+            return LadderTimer(track: track, rung: next.rung.code, at: at)
+        }
     }
 }

@@ -31,7 +31,7 @@ extension IssueStore {
             channel: intake.channel.rawValue, compound: intake.compound, building: intake.building, household: intake.household,
             type: intake.type, listVersion: version, description: intake.description.trimmingCharacters(in: .whitespacesAndNewlines),
             reporter: intake.reporter, details: intake.channelDetails, state: "open", idempotencyKey: idempotency?.key,
-            requestHash: idempotency?.bodyHash, reportedBy: reportedBy, actor: actor,
+            requestHash: idempotency?.bodyHash, reportedBy: reportedBy, actor: actor, ladderChecksum: routing.ladderChecksum,
             receivedEvent: [
                 "channel": intake.channel.rawValue, "compound": intake.compound, "type": intake.type ?? "", "listVersion": version ?? "",
             ])
@@ -52,7 +52,8 @@ extension IssueStore {
                 acknowledgeDue: row.deadlines?.acknowledgeDue?.unixMicroseconds, rectifyDue: row.deadlines?.rectifyDue.unixMicroseconds,
                 rectifyWorkingDays: row.deadlines?.rectifyWorkingDays, acknowledgeHours: row.task.limits.acknowledgeHours,
                 limitsSource: row.task.limitsSource.rawValue, event: row.dispatchedDetails(zone: zone),
-                deadlineUnset: row.deadlineProblem.map { ["reason": $0] })
+                deadlineUnset: row.deadlineProblem.map { ["reason": $0] },
+                ladderTimers: row.ladderTimers.map { LadderTimerPayload(kind: $0.track.timerKind, at: $0.at.unixMicroseconds, details: ["rung": $0.rung]) })
         }
         let encoder = JSONEncoder.sorted
         let issueJSON = String(decoding: try encoder.encode(payload), as: UTF8.self)
@@ -132,6 +133,7 @@ private struct IntakePayload: Encodable {
     var requestHash: String?
     var reportedBy: Int64?
     var actor: String
+    var ladderChecksum: String
     var receivedEvent: [String: String]
     var triageEvent: [String: String]?
 }
@@ -148,6 +150,13 @@ private struct TaskPayload: Encodable {
     var limitsSource: String
     var event: [String: String]
     var deadlineUnset: [String: String]?
+    var ladderTimers: [LadderTimerPayload]
+}
+
+private struct LadderTimerPayload: Encodable {
+    var kind: String
+    var at: Int64
+    var details: [String: String]
 }
 
 /// What `whistle_intake` wrote.

@@ -103,6 +103,7 @@ extension IssueStore {
             case .acknowledge:
                 try await connection.query("UPDATE tasks SET acknowledged_at = \(now) WHERE task_id = \(taskID)", logger: logger)
                 try await TimerStore.disarm(key("acknowledge"), on: connection, logger: logger)
+                try await TimerStore.disarm(key(EscalationTrack.acknowledge.timerKind), on: connection, logger: logger)
                 if let due = task.acknowledgeDue, now > due { details["late"] = "true" }
             case .start:
                 break
@@ -110,6 +111,8 @@ extension IssueStore {
                 try await connection.query(
                     "UPDATE tasks SET measures = \(input.measures), rectified_at = \(now) WHERE task_id = \(taskID)", logger: logger)
                 try await TimerStore.disarm(key("rectify"), on: connection, logger: logger)
+                // Rectified: the ladder stops (a rejection restarts it where it stood).
+                try await TimerStore.disarm(key(EscalationTrack.rectify.timerKind), on: connection, logger: logger)
                 details["measures"] = input.measures
                 if let due = task.rectifyDue { details["inTime"] = now <= due ? "true" : "false" }
             case .verify:
@@ -120,6 +123,7 @@ extension IssueStore {
                     // The deadline stands: back to work under the same timer (it fires at once if it passed).
                     try await TimerStore.arm(key("rectify"), due: due, on: connection, logger: logger)
                 }
+                try await EscalationStore.rearm(task: taskID, tenant: tenant, tracks: [.rectify], routing: routing, on: connection, logger: logger)
             case .close:
                 try await connection.query("UPDATE tasks SET closed_at = \(now) WHERE task_id = \(taskID)", logger: logger)
                 try await TimerStore.disarmAll(tenant: tenant, subjectKind: "task", subjectID: subject, on: connection, logger: logger)
@@ -154,6 +158,8 @@ extension IssueStore {
                     WHERE task_id = \(taskID)
                     """, logger: logger)
                 try await TimerStore.arm(key("rectify"), due: until, on: connection, logger: logger)
+                // The ladder's next rung counts from the new deadline.
+                try await EscalationStore.rearm(task: taskID, tenant: tenant, tracks: [.rectify], routing: routing, on: connection, logger: logger)
                 details["previousDue"] = task.rectifyDue.map { ISOMoment.format($0, in: zone) }
                 details["rectifyDue"] = ISOMoment.format(until, in: zone)
                 details["requestReason"] = task.pendingReason

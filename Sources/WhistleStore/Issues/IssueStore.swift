@@ -140,10 +140,11 @@ public struct IssueStore: Sendable {
             let rows = try await connection.query(
                 """
                 INSERT INTO tasks (tenant_id, issue_id, department_code, role, list_id, rule, dispatched_at, acknowledge_due,
-                                   rectify_due, original_rectify_due, rectify_working_days, acknowledge_hours, limits_source)
+                                   rectify_due, original_rectify_due, rectify_working_days, acknowledge_hours, limits_source, ladder_id)
                 VALUES (\(tenant), \(issueID), \(task.department), \(task.role.rawValue), \(listID), \(row.rule), \(now),
                         \(deadlines?.acknowledgeDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyWorkingDays),
-                        \(task.limits.acknowledgeHours), \(task.limitsSource.rawValue))
+                        \(task.limits.acknowledgeHours), \(task.limitsSource.rawValue),
+                        (SELECT ladder_id FROM escalation_ladders WHERE tenant_id = \(tenant) AND checksum = \(routing.ladderChecksum)))
                 RETURNING task_id
                 """, logger: logger)
             var taskID: Int64 = 0
@@ -156,6 +157,11 @@ public struct IssueStore: Sendable {
             if let due = deadlines?.rectifyDue {
                 try await TimerStore.arm(
                     TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: "rectify"), due: due, on: connection, logger: logger)
+            }
+            for timer in row.ladderTimers {
+                try await TimerStore.arm(
+                    TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: timer.track.timerKind), due: timer.at,
+                    details: timer.details, on: connection, logger: logger)
             }
             var details = row.dispatchedDetails(zone: routing.timeZone)
             details["issue"] = String(issueID)
