@@ -97,6 +97,7 @@ let package = Package(
                 "WhistleServer", "WhistleStore", "WhistleCore", "WhistleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

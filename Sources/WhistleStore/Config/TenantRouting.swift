@@ -18,6 +18,15 @@ public struct TenantRouting: Sendable {
         public var ladderChecksum: String = EscalationLadder.standard.checksum
 
         public var directory: Directory { router.directory }
+
+        /// "物业服务合同不规范（rw-01）" for a type code, from the newest list that has it.
+        public func typeName(_ code: String?) -> String? {
+            guard let code else { return nil }
+            for list in router.catalog.versions.reversed() {
+                if let type = list.types.first(where: { $0.code == code }) { return "\(type.name)（\(code)）" }
+            }
+            return code
+        }
     }
 
     public var tenants: [String: Tenant]

@@ -105,7 +105,7 @@ public struct EscalationEngine: TimerAction {
         let facts = EscalationFacts(
             tenantName: directory.tenant.name, escalationID: escalation, issueID: state.issueID, taskID: task,
             compound: directory.compounds.first { $0.compound.code == state.compound }?.compound.name ?? state.compound,
-            issueType: state.issueType, description: state.description,
+            issueType: routing.typeName(state.issueType), description: state.description,
             department: routing.departmentNames[state.department] ?? state.department, acknowledgeDue: anchors[.acknowledgeDue],
             rectifyDue: anchors[.rectifyDue], supervisionDue: anchors[.supervisionDue], talkPromise: anchors[.talkPromise], at: moment,
             timeZone: zone)

@@ -151,7 +151,7 @@ extension EscalationStore {
         return EscalationFacts(
             tenantName: directory.tenant.name, escalationID: record.id, issueID: record.issue, taskID: record.task,
             compound: directory.compounds.first { $0.compound.code == state.compound }?.compound.name ?? state.compound,
-            issueType: state.issueType, description: state.description, department: routing.departmentNames[record.department] ?? record.department,
+            issueType: routing.typeName(state.issueType), description: state.description, department: routing.departmentNames[record.department] ?? record.department,
             acknowledgeDue: state.anchors[.acknowledgeDue], rectifyDue: state.anchors[.rectifyDue], supervisionDue: state.anchors[.supervisionDue],
             talkPromise: state.anchors[.talkPromise], at: ISOMoment.parse(record.dueAt, in: routing.timeZone) ?? Date(),
             timeZone: routing.timeZone)
