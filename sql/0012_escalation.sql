@@ -64,7 +64,7 @@ CREATE TABLE escalations (
     FOREIGN KEY (tenant_id, task_id) REFERENCES tasks (tenant_id, task_id)
 );
 
-CREATE INDEX escalations_fired ON escalations (tenant_id, fired_at);
+CREATE INDEX escalations_due ON escalations (tenant_id, due_at);  -- deductions count by the month a rung was due
 CREATE INDEX escalations_open ON escalations (tenant_id, escalation_id) WHERE state IN ('awaitingSchedule', 'draft') OR notified = 'unnotified';
 
 -- Every notification, written in the transaction of the event that caused it and delivered by

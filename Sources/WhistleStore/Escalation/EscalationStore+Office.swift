@@ -58,7 +58,8 @@ public struct DepartmentDeductions: Sendable, Hashable, Codable {
         public var rung: String
         public var action: String
         public var points: Double
-        public var firedAt: String
+        /// When the rung was due: the month it counts in (a rung fired late after downtime counts when it was due).
+        public var dueAt: String
     }
 
     public var department: String
@@ -321,7 +322,7 @@ extension EscalationStore {
     // MARK: Deductions
 
     /// The month's deductions per department (`month` is `YYYY-MM` in the tenant's time zone):
-    /// every fired rung with points, except notices still in draft or rejected.
+    /// every fired rung with points that was due in the month, except notices still in draft or rejected.
     public func deductions(month: String, tenant: String, zone: TimeZone) async throws -> [DepartmentDeductions] {
         let parts = month.split(separator: "-")
         guard parts.count == 2, let year = Int(parts[0]), let number = Int(parts[1]), (1...12).contains(number), (2000...2200).contains(year) else {
@@ -334,9 +335,9 @@ extension EscalationStore {
         return try await database.withTenant(tenant) { connection in
             let rows = try await connection.query(
                 """
-                SELECT e.department_code, e.escalation_id, e.task_id, e.issue_id, e.rung, e.action, e.deduction::float8, e.fired_at
+                SELECT e.department_code, e.escalation_id, e.task_id, e.issue_id, e.rung, e.action, e.deduction::float8, e.due_at
                 FROM escalations e
-                WHERE e.fired_at >= \(start) AND e.fired_at < \(end) AND e.deduction > 0 AND e.state NOT IN ('draft', 'rejected')
+                WHERE e.due_at >= \(start) AND e.due_at < \(end) AND e.deduction > 0 AND e.state NOT IN ('draft', 'rejected')
                 ORDER BY e.department_code, e.escalation_id
                 """, logger: database.logger)
             var byDepartment: [String: [DepartmentDeductions.Item]] = [:]
@@ -344,7 +345,7 @@ extension EscalationStore {
             for try await r in rows.decode((String, Int64, Int64, Int64, String, String, Double, Date).self) {
                 if byDepartment[r.0] == nil { order.append(r.0) }
                 byDepartment[r.0, default: []].append(
-                    .init(escalation: r.1, task: r.2, issue: r.3, rung: r.4, action: r.5, points: r.6, firedAt: ISOMoment.format(r.7, in: zone)))
+                    .init(escalation: r.1, task: r.2, issue: r.3, rung: r.4, action: r.5, points: r.6, dueAt: ISOMoment.format(r.7, in: zone)))
             }
             return order.map { code in
                 let items = byDepartment[code] ?? []

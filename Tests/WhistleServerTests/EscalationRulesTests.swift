@@ -1,0 +1,208 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+import WhistleCore
+import WhistleStore
+import WhistleTestSupport
+
+/// When the ladder stops, moves and climbs its shorter acknowledge ladder, and what happens when
+/// nobody can be told.
+@Suite("The escalation ladder's rules")
+struct EscalationRulesTests {
+    let logger = TestPostgres.logger
+    let zone = TimeZone(identifier: "Asia/Shanghai")!
+
+    func at(_ text: String) -> Date { ISOMoment.parse(text, in: zone)! }
+
+    /// 濉溪县 with a reporting-in limit of 4 hours and its directory changed by `directory`.
+    func routing(acknowledgeHours: Int? = 4, directory change: (inout Directory) -> Void = { _ in }) throws -> TenantRouting {
+        var config = try ConfigDirectory.read(TestPostgres.configDirectory)
+        let index = try #require(config.tenants.firstIndex { $0.directory.tenant.code == "suixi" })
+        config.tenants[index].deadlines.defaults.acknowledgeHours = acknowledgeHours
+        change(&config.tenants[index].directory)
+        return TenantRouting(config)
+    }
+
+    func rungs(_ db: TestDatabase, task: Int64, track: String) async throws -> [String] {
+        let rows = try await db.client.query(
+            "SELECT rung FROM escalations WHERE task_id = \(task) AND track = \(track) ORDER BY escalation_id", logger: logger)
+        var result: [String] = []
+        for try await rung in rows.decode(String.self) { result.append(rung) }
+        return result
+    }
+
+    func post(
+        _ client: some TestClientProtocol, _ uri: String, token: String, _ body: String = "{}", expect status: HTTPResponse.Status = .ok
+    ) async throws -> [String: Any] {
+        try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(token)"], body: ByteBuffer(string: body)) { response in
+            #expect(response.status == status, "\(uri): \(String(buffer: response.body))")
+            return (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:]
+        }
+    }
+
+    func get(_ client: some TestClientProtocol, _ uri: String, token: String) async throws -> [String: Any] {
+        try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+            #expect(response.status == .ok, "\(uri): \(String(buffer: response.body))")
+            return try responseJSON(response.body)
+        }
+    }
+
+    /// Intake of an rw-01 report (县住建局 leads, 濉溪镇 is responsible); the two task ids.
+    func report(_ client: some TestClientProtocol, token: String) async throws -> (zjj: Int64, town: Int64, issue: [String: Any]) {
+        let issue = try await post(
+            client, "/v1/tenants/suixi/issues", token: token,
+            #"{"channel": "whistle", "compound": "suixi-town-c1-a", "type": "rw-01", "description": "小区无物业服务"}"#, expect: .created)
+        let tasks = issue["tasks"] as? [[String: Any]] ?? []
+        func id(_ department: String) -> Int64 { (tasks.first { $0["department"] as? String == department }?["id"] as? NSNumber)?.int64Value ?? 0 }
+        return (id("zjj"), id("suixi-town-gov"), issue)
+    }
+
+    @Test("the acknowledge ladder stops when the department reports in; an approved extension moves the rectify ladder; rectifying stops it")
+    func stopsAndMoves() async throws {
+        let db = try await TestPostgres.migratedDatabase("ladder_rules")
+        try await db.loadSampleConfiguration()
+        let clock = ManualClock(now: at("2026-09-21T09:00:00+08:00"))
+        let routing = try routing()
+        let office = try await db.token("suixi", .office)
+        let handler = try await db.token("suixi", .handler, department: "zjj")
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            let daemon = await EscalationEndToEndTests.Daemon(db, routing: routing, clock: clock, node: "rules")
+            let (zjj, town, issue) = try await report(client, token: office)
+            let task = (issue["tasks"] as? [[String: Any]] ?? []).first { $0["department"] as? String == "zjj" } ?? [:]
+            #expect(task["acknowledgeDue"] as? String == "2026-09-21T13:00:00+08:00")
+
+            // Four hours without reporting in: the reminder, for both departments.
+            clock.advance(to: at("2026-09-21T13:00:00+08:00"))
+            await daemon.settle()
+            #expect(try await rungs(db, task: zjj, track: "acknowledge") == ["remind"])
+            #expect(try await rungs(db, task: town, track: "acknowledge") == ["remind"])
+            // 县住建局 reports in; 濉溪镇 does not and is pressed a working day later.
+            _ = try await post(client, "/v1/tenants/suixi/tasks/\(zjj)/acknowledge", token: handler)
+            clock.advance(to: at("2026-09-22T13:00:00+08:00"))
+            await daemon.settle()
+            #expect(try await rungs(db, task: zjj, track: "acknowledge") == ["remind"])
+            #expect(try await rungs(db, task: town, track: "acknowledge") == ["remind", "urge"])
+            let urge = try #require(
+                try await db.scalar(
+                    "SELECT targets FROM escalations WHERE task_id = \(town) AND track = 'acknowledge' AND rung = 'urge'", as: [String].self))
+            #expect(urge == ["deputyInCharge", "liaison"])
+
+            // 县住建局 asks for more time before its deadline (29 September); the office grants 9 October.
+            _ = try await post(
+                client, "/v1/tenants/suixi/tasks/\(zjj)/request-extension", token: handler,
+                #"{"until": "2026-10-09T09:00:00+08:00", "reason": "需协调业主委员会"}"#)
+            _ = try await post(client, "/v1/tenants/suixi/tasks/\(zjj)/approve-extension", token: office)
+            let moved = try await db.scalar(
+                "SELECT due_at FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'", as: Date.self)
+            #expect(moved == at("2026-10-08T09:00:00+08:00"))  // the reminder: a working day before 9 October
+
+            // The old deadline passes: 濉溪镇 is reminded and pressed, 县住建局 is not.
+            clock.advance(to: at("2026-09-29T09:00:00+08:00"))
+            await daemon.settle()
+            #expect(try await rungs(db, task: zjj, track: "rectify") == [])
+            #expect(try await rungs(db, task: town, track: "rectify") == ["remind", "urge"])
+            clock.advance(to: at("2026-10-08T09:00:00+08:00"))
+            await daemon.settle()
+            #expect(try await rungs(db, task: zjj, track: "rectify") == ["remind"])
+
+            // Rectified before the new deadline: the ladder stops there.
+            _ = try await post(client, "/v1/tenants/suixi/tasks/\(zjj)/start", token: handler)
+            _ = try await post(client, "/v1/tenants/suixi/tasks/\(zjj)/rectify", token: handler, #"{"measures": "已引入物业服务企业并建立台账"}"#)
+            clock.advance(to: at("2026-10-30T09:00:00+08:00"))
+            await daemon.settle()
+            #expect(try await rungs(db, task: zjj, track: "rectify") == ["remind"])
+            #expect(try await rungs(db, task: town, track: "rectify") == ["remind", "urge", "supervise", "talk"])
+
+            // The department sees its own escalations, not another's; deductions list per department.
+            let own = try await get(client, "/v1/tenants/suixi/escalations", token: handler)
+            #expect((own["items"] as? [[String: Any]] ?? []).allSatisfy { $0["department"] as? String == "zjj" })
+            #expect(own["count"] as? Int == 2)
+            try await client.execute(
+                uri: "/v1/tenants/suixi/escalations?department=suixi-town-gov", method: .get, headers: [.authorization: "Bearer \(handler)"]
+            ) { response in #expect(response.status == .forbidden) }
+            let september = try await get(client, "/v1/tenants/suixi/deductions?month=2026-09", token: office)
+            let departments = september["departments"] as? [[String: Any]] ?? []
+            // 县住建局's reminders cost nothing; 濉溪镇: 0.5 (not reported in) + 0.5 (催办) + 1 (督办, due 30 September,
+            // fired when the clock jumped to October: it counts in the month it was due).
+            #expect(departments.map { $0["department"] as? String } == ["suixi-town-gov"])
+            #expect(departments.first?["points"] as? Double == 2.0)
+            #expect(departments.first?["departmentName"] as? String == "濉溪镇人民政府")
+            try await client.execute(
+                uri: "/v1/tenants/suixi/deductions?month=2026-13", method: .get, headers: [.authorization: "Bearer \(office)"]
+            ) { response in #expect(response.status == .unprocessableContent) }
+            try await daemon.stop()
+        }
+    }
+
+    @Test("a rung nobody can be told of is an event and shows in the office's view; dead deliveries are listed, retried, and then arrive")
+    func nobodyNotified() async throws {
+        let db = try await TestPostgres.migratedDatabase("ladder_unnotified")
+        try await db.loadSampleConfiguration()
+        let clock = ManualClock(now: at("2026-09-21T09:00:00+08:00"))
+        let receivers = LoopbackReceivers(clock: clock, secrets: ["office": "office-secret"])
+        try await receivers.serving {
+            // No defaults: 濉溪镇 has no channel at all; 县住建局's webhook points at a receiver that is down.
+            let routing = try routing(acknowledgeHours: nil) { directory in
+                directory.defaultChannels = []
+                for index in directory.departments.indices where directory.departments[index].code == "zjj" {
+                    directory.departments[index].channels = [NotifyChannel(kind: .webhook, url: "\(receivers.base())/hook/office", secret: "office-secret")]
+                }
+            }
+            receivers.setDown("office", true)
+            let office = try await db.token("suixi", .office)
+            let app = try testApplication(db, routing: routing, clock: { clock.now() })
+            try await app.test(.router) { client in
+                let daemon = await EscalationEndToEndTests.Daemon(db, routing: routing, clock: clock, node: "unnotified")
+                let (zjj, town, _) = try await report(client, token: office)
+                clock.advance(to: at("2026-09-28T09:00:00+08:00"))
+                await daemon.settle()
+
+                // 濉溪镇: nobody to tell, said at once.
+                let reason = try await db.scalar(
+                    "SELECT details->>'reason' FROM events WHERE kind = 'escalation.unnotified' AND subject_id = \(String(town))", as: String.self)
+                #expect(reason?.contains("未配置通知渠道") == true)
+                var attention = try await get(client, "/v1/tenants/suixi/escalations?attention=true", token: office)
+                #expect((attention["items"] as? [[String: Any]] ?? []).map { ($0["task"] as? NSNumber)?.int64Value } == [town])
+
+                // 县住建局: every attempt fails (ten, with backoff), then the delivery is dead and the rung unnotified.
+                for _ in 0..<12 {
+                    clock.advance(by: 3600)
+                    await daemon.dispatcher.deliverDue()
+                }
+                let dead = try await get(client, "/v1/tenants/suixi/notifications?state=dead", token: office)
+                let items = dead["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 1)
+                #expect(items.first?["attempts"] as? Int == 10)
+                #expect((items.first?["lastError"] as? String)?.contains("503") == true)
+                #expect((items.first?["endpoint"] as? String)?.hasSuffix("/hook/office") == true)
+                #expect(
+                    try await db.scalar(
+                        "SELECT count(*)::int FROM events WHERE kind = 'escalation.unnotified' AND subject_id = \(String(zjj))", as: Int.self) == 1)
+                attention = try await get(client, "/v1/tenants/suixi/escalations?attention=true", token: office)
+                #expect(Set((attention["items"] as? [[String: Any]] ?? []).compactMap { ($0["task"] as? NSNumber)?.int64Value }) == [zjj, town])
+                #expect(receivers.all.isEmpty)
+
+                // The receiver is back; the office sends the dead letter again and it arrives, once.
+                receivers.setDown("office", false)
+                let id = try #require((items.first?["id"] as? NSNumber)?.int64Value)
+                let retried = try await post(client, "/v1/tenants/suixi/notifications/\(id)/retry", token: office)
+                #expect(retried["state"] as? String == "pending")
+                _ = try await post(client, "/v1/tenants/suixi/notifications/\(id)/retry", token: office, expect: .conflict)
+                await daemon.dispatcher.deliverDue()
+                #expect(receivers.all.count == 1)
+                #expect(receivers.all.first?.deliveryKey == items.first?["deliveryKey"] as? String)
+                let notified = try await db.scalar(
+                    "SELECT notified FROM escalations WHERE task_id = \(zjj) AND rung = 'remind'", as: String.self)
+                #expect(notified == "delivered")
+                let handler = try await db.token("suixi", .handler, department: "zjj")
+                try await client.execute(
+                    uri: "/v1/tenants/suixi/notifications", method: .get, headers: [.authorization: "Bearer \(handler)"]
+                ) { response in #expect(response.status == .forbidden) }
+                try await daemon.stop()
+            }
+        }
+    }
+}
