@@ -21,6 +21,13 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(own, .readInbox(department: "zjj")) == (office || role == .leader || role.isDepartmentRole))
         #expect(AccessPolicy.allows(own, .readInbox(department: "gaj")) == (office || role == .leader))
         #expect(AccessPolicy.allows(own, .readInbox(department: nil)) == (office || role == .leader))
+        // The ladder: the office arranges talks and manages the outbox; the group leader (a leader) decides notices.
+        #expect(AccessPolicy.allows(own, .arrangeTalk) == office)
+        #expect(AccessPolicy.allows(own, .manageNotifications) == office)
+        #expect(AccessPolicy.allows(own, .decideNotice) == (role == .admin || role == .leader))
+        #expect(AccessPolicy.allows(own, .readEscalations(department: "zjj")) == (office || role == .leader || role.isDepartmentRole))
+        #expect(AccessPolicy.allows(own, .readEscalations(department: "gaj")) == (office || role == .leader))
+        #expect(AccessPolicy.allows(own, .readEscalations(department: nil)) == (office || role == .leader))
         // Reading an issue: the office and leaders all; departments theirs; reporters what they reported.
         let theirs = AccessPolicy.Operation.readIssue(departments: ["zjj", "gaj"], reporters: [99])
         let others = AccessPolicy.Operation.readIssue(departments: ["gaj"], reporters: [99])
