@@ -8,7 +8,7 @@ public protocol TimerAction: Sendable {
     func perform(_ timers: [FiredTimer], on connection: PostgresConnection, logger: Logger) async throws
 }
 
-/// Only the `timer.fired` event the claim itself appends; the default until escalation is wired in.
+/// Only the `timer.fired` event the claim itself appends (tests of the scheduler alone; the daemon uses `EscalationEngine`).
 public struct RecordOnlyTimerAction: TimerAction {
     public init() {}
 
