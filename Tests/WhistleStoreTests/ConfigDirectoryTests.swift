@@ -46,11 +46,29 @@ struct ConfigDirectoryTests {
         }
     }
 
-    @Test("濉溪县's escalation.yaml is seed 001's standard ladder; a tenant without one gets the standard")
+    @Test("each seed jurisdiction has its own sample ladder (濉溪县's is seed 001's standard); a tenant without one gets the standard; every rung's targets are in its directory")
     func escalationLadders() throws {
         let config = try ConfigDirectory.read(TestPostgres.configDirectory)
         #expect(config.tenant("suixi")?.escalation == .standard)
-        #expect(config.tenant("yongning")?.escalation == .standard)
+        #expect(config.tenant("wenchanghu")?.escalation.rectify.map(\.code) == ["remind", "urge", "supervise", "supervise-missed"])
+        for code in ["yongning", "zaozhuang", "chongqing-demo"] {
+            let ladder = try #require(config.tenant(code)?.escalation)
+            #expect(ladder != .standard, "\(code)")
+            #expect(ladder.rectify.last?.action == .publicNotice && ladder.rectify.last?.requiresApproval == true, "\(code)")
+        }
+        #expect(config.tenant("zaozhuang")?.escalation.rectify.first { $0.action == .supervisionOrder }?.newDeadlineWorkingDays == 10)
+        let root = try folder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(try ConfigDirectory.read(root).tenant("demo")?.escalation == .standard)
+        // Whom each rung names exists: the office and the leading group of every sample directory.
+        for tenant in config.tenants {
+            let department = try #require(tenant.directory.departments.first { $0.kind == .functional })
+            for rung in tenant.escalation.rectify + tenant.escalation.acknowledge {
+                let missing = EscalationRecipients.resolve(rung.targets, department: department.code, in: tenant.directory).unreachable
+                    .filter { $0.contains("通讯录中没有") }
+                #expect(missing.isEmpty, "\(tenant.directory.tenant.code) \(rung.code): \(missing)")
+            }
+        }
     }
 
     @Test("a broken escalation.yaml names its file and line, and the configuration does not load")
