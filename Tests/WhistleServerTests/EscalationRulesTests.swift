@@ -205,4 +205,32 @@ struct EscalationRulesTests {
             }
         }
     }
+
+    @Test("where the calendar runs out, the supervision order still goes out and the office is told its deadline could not be counted")
+    func calendarRunsOut() async throws {
+        let db = try await TestPostgres.migratedDatabase("ladder_calendar")
+        try await db.loadSampleConfiguration()
+        let clock = ManualClock(now: at("2026-12-21T09:00:00+08:00"))
+        let routing = try routing(acknowledgeHours: nil)
+        let office = try await db.token("suixi", .office)
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            let daemon = await EscalationEndToEndTests.Daemon(db, routing: routing, clock: clock, node: "calendar")
+            let (zjj, _, _) = try await report(client, token: office)
+            clock.advance(to: at("2026-12-29T09:00:00+08:00"))
+            await daemon.settle()
+            #expect(try await rungs(db, task: zjj, track: "rectify") == ["remind", "urge", "supervise"])
+            let reason = try await db.scalar(
+                "SELECT details->>'reason' FROM events WHERE kind = 'escalation.unscheduled' AND subject_id = \(String(zjj))", as: String.self)
+            #expect(reason?.contains("2027") == true)
+            let due = try await db.scalar(
+                "SELECT document->'fields' @> '[{\"label\": \"办结时限\", \"value\": \"未设定\"}]' FROM escalations WHERE task_id = \(zjj) AND rung = 'supervise'",
+                as: Bool.self)
+            #expect(due == true)
+            // Nothing further is armed, and the scheduler does not keep failing on it.
+            #expect(try await db.scalar("SELECT count(*)::int FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'", as: Int.self) == 0)
+            #expect(daemon.scheduler.status.failedClaims == 0)
+            try await daemon.stop()
+        }
+    }
 }

@@ -150,18 +150,22 @@ struct EscalationRoutes: Sendable {
                 throw Problem.invalidParameter("state", "可选值:pending, sending, delivered, dead")
             }
             var items = try await Self.mapping { try await store.notifications(state: state, tenant: tenant) }
-            // A robot's address carries its access token: the list shows where, not the key.
-            for index in items.indices {
-                if let query = items[index].endpoint.firstIndex(of: "?") { items[index].endpoint = items[index].endpoint[..<query] + "?…" }
-            }
+            for index in items.indices { items[index] = Self.masked(items[index]) }
             return Notifications(items: items, count: items.count)
         }
         tenants.post("notifications/:id/retry") { _, context -> OutboxRecord in
             let principal = try context.require(.manageNotifications)
             let (tenant, _) = try self.routing.tenant(context)
             let id = try Self.id(context)
-            return try await Self.mapping { try await store.retryNotification(id, tenant: tenant, now: clock(), actor: principal.actor) }
+            return Self.masked(try await Self.mapping { try await store.retryNotification(id, tenant: tenant, now: clock(), actor: principal.actor) })
         }
+    }
+
+    /// A robot's address carries its access token or key: answers show where, not the key.
+    static func masked(_ record: OutboxRecord) -> OutboxRecord {
+        var record = record
+        if let query = record.endpoint.firstIndex(of: "?") { record.endpoint = record.endpoint[..<query] + "?…" }
+        return record
     }
 
     static func id(_ context: some RequestContext) throws -> Int64 {

@@ -49,9 +49,17 @@ public struct EscalationEngine: TimerAction {
         let ladder = try await EscalationStore.ladder(state.ladderID, fallback: routing.ladder, on: connection, logger: logger)
         var wrote = false
         while true {
-            guard let next = try? ladder.next(on: track, fired: state.fired[track] ?? [], anchors: state.anchors, calendar: policy.calendar, in: routing.timeZone),
-                let moment = next.moment
-            else { return wrote }
+            let found: (rung: EscalationRung, moment: Date?)?
+            do throws(WorkCalendarError) {
+                found = try ladder.next(on: track, fired: state.fired[track] ?? [], anchors: state.anchors, calendar: policy.calendar, in: routing.timeZone)
+            } catch {
+                // The calendar ran out: the office must hear that the ladder cannot go on, not find out later.
+                try await EventLog.append(
+                    tenant: tenant, subject: ("task", String(task)), kind: "escalation.unscheduled", actor: "whistle", at: now,
+                    details: ["track": track.rawValue, "reason": error.description], on: connection, logger: logger)
+                return wrote
+            }
+            guard let next = found, let moment = next.moment else { return wrote }
             if moment > now {
                 try await TimerStore.arm(
                     TimerKey(tenant: tenant, subjectKind: "task", subjectID: String(task), kind: track.timerKind), due: moment,
@@ -75,8 +83,14 @@ public struct EscalationEngine: TimerAction {
         let directory = routing.directory
         let recipients = EscalationRecipients.resolve(rung.targets, department: state.department, in: directory)
         var newDeadline: Date?
+        var calendarProblem: String?
         if rung.action == .supervisionOrder, let days = rung.newDeadlineWorkingDays {
-            newDeadline = try calendar.addWorkingDays(from: moment, days: days, in: zone)
+            // A calendar that ran out must not stop the order (nor fail the batch, which would retry forever).
+            do throws(WorkCalendarError) {
+                newDeadline = try calendar.addWorkingDays(from: moment, days: days, in: zone)
+            } catch {
+                calendarProblem = error.description
+            }
         }
         let status: String
         switch rung.action {
@@ -129,6 +143,11 @@ public struct EscalationEngine: TimerAction {
         try await EventLog.append(
             tenant: tenant, subject: ("task", String(task)), kind: "task.escalated", actor: "whistle", at: now, details: details, on: connection,
             logger: logger)
+        if let calendarProblem {
+            try await EventLog.append(
+                tenant: tenant, subject: ("task", String(task)), kind: "escalation.unscheduled", actor: "whistle", at: now,
+                details: ["escalation": String(escalation), "track": track.rawValue, "reason": calendarProblem], on: connection, logger: logger)
+        }
         if recipients.reachesNobody {
             try await EventLog.append(
                 tenant: tenant, subject: ("task", String(task)), kind: "escalation.unnotified", actor: "whistle", at: now,
