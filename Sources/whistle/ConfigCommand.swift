@@ -21,7 +21,7 @@ struct ConfigCommand: AsyncParsableCommand {
                 for tenant in config.tenants {
                     let d = tenant.directory
                     print(
-                        "ok  \(d.tenant.code)  \(d.tenant.name): \(d.territories.count) territories, \(d.compounds.count) compounds, \(d.departments.count) departments"
+                        "ok  \(d.tenant.code)  \(d.tenant.name): \(d.territories.count) territories, \(d.compounds.count) compounds, \(d.departments.count) departments; ladder \(tenant.escalation.rectify.map(\.action.chineseName).joined(separator: " → "))"
                     )
                 }
                 for name in config.calendars.keys.sorted() {
@@ -29,7 +29,7 @@ struct ConfigCommand: AsyncParsableCommand {
                     let years = calendar.coveredYears.map { "\($0.lowerBound)–\($0.upperBound)" } ?? "no years"
                     print("ok  calendar \(name)  \(calendar.name): \(years)")
                 }
-                for warning in config.calendarWarnings(now: Date()) {
+                for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: ProcessInfo.processInfo.environment) {
                     printError("warning: \(warning)")
                 }
                 print("configuration is valid: \(config.tenants.count) tenant(s), \(config.calendars.count) calendar(s)")

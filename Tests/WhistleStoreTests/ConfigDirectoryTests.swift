@@ -71,6 +71,22 @@ struct ConfigDirectoryTests {
         }
     }
 
+    @Test("a secretEnv that is not set and departments no channel reaches are warned about before any rung fires")
+    func channelWarnings() throws {
+        var config = try ConfigDirectory.read(TestPostgres.configDirectory)
+        #expect(config.channelWarnings(environment: [:]).isEmpty)  // the samples log
+        let index = try #require(config.tenants.firstIndex { $0.directory.tenant.code == "suixi" })
+        config.tenants[index].directory.defaultChannels = []
+        config.tenants[index].directory.departments[0].channels = [
+            NotifyChannel(kind: .dingtalk, url: "https://oapi.dingtalk.com/robot/send?access_token=a", secretEnv: "ZJJ_SECRET")
+        ]
+        let warnings = config.channelWarnings(environment: ["OTHER": "x"])
+        #expect(warnings.count == 2)
+        #expect(warnings.first?.contains("ZJJ_SECRET") == true)
+        #expect(warnings.last?.contains("\(config.tenants[index].directory.departments.count - 1) department(s) have no notification channel") == true)
+        #expect(config.channelWarnings(environment: ["ZJJ_SECRET": "s"]).count == 1)
+    }
+
     @Test("a broken escalation.yaml names its file and line, and the configuration does not load")
     func brokenEscalation() throws {
         let root = try folder()

@@ -151,3 +151,30 @@ public struct ConfigDirectory: Sendable {
         return text
     }
 }
+
+extension ConfigDirectory {
+    /// What would keep notifications from going out, for `config check` and the daemon's start:
+    /// a `secretEnv` that is not set, departments no channel reaches.
+    public func channelWarnings(environment: [String: String]) -> [String] {
+        var warnings: [String] = []
+        for files in tenants {
+            let directory = files.directory
+            let code = directory.tenant.code
+            var unset: Set<String> = []
+            for department in directory.departments {
+                for channel in directory.channels(of: department) + department.people.flatMap(\.channels) {
+                    if let name = channel.secretEnv, (environment[name] ?? "").isEmpty { unset.insert(name) }
+                }
+            }
+            for name in unset.sorted() {
+                warnings.append("\(code): the environment variable \(name) (a channel's secretEnv) is not set; that channel's messages will fail until it is")
+            }
+            let silent = directory.departments.filter { directory.channels(of: $0).isEmpty && $0.people.allSatisfy(\.channels.isEmpty) }
+            if !silent.isEmpty {
+                warnings.append(
+                    "\(code): \(silent.count) department(s) have no notification channel (\(silent.prefix(5).map(\.code).joined(separator: ", "))\(silent.count > 5 ? ", …" : "")); their escalations will be recorded as unnotified")
+            }
+        }
+        return warnings
+    }
+}
