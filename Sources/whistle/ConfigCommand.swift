@@ -29,7 +29,9 @@ struct ConfigCommand: AsyncParsableCommand {
                     let years = calendar.coveredYears.map { "\($0.lowerBound)–\($0.upperBound)" } ?? "no years"
                     print("ok  calendar \(name)  \(calendar.name): \(years)")
                 }
-                for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: ProcessInfo.processInfo.environment) {
+                for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: ProcessInfo.processInfo.environment)
+                    + config.rosterWarnings(now: Date())
+                {
                     printError("warning: \(warning)")
                 }
                 print("configuration is valid: \(config.tenants.count) tenant(s), \(config.calendars.count) calendar(s)")

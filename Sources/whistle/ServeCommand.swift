@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
             let scheduler = TimerScheduler(
                 database: database, settings: settings.scheduler, action: EscalationEngine(routing: routing, onOutbox: { dispatcher.ring() }),
                 waitsForOpen: true, logger: common.makeLogger("whistle.scheduler"))
-            for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: environment) {
+            for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: environment) + config.rosterWarnings(now: Date()) {
                 logger.warning("\(warning)")
             }
             var context = WhistleApplicationContext(

@@ -2,7 +2,7 @@ import Foundation
 import WhistleCore
 
 extension ConfigDirectory {
-    /// Reads `deadlines.yaml`, `escalation.yaml` and every `liability/*.yaml` of a tenant folder; a
+    /// Reads `deadlines.yaml`, `escalation.yaml`, `rosters.yaml` and every `liability/*.yaml` of a tenant folder; a
     /// list with any problem is not loaded, and overlapping versions load none.
     static func readLists(into files: inout TenantFiles, folder: URL) -> [ConfigError] {
         let fm = FileManager.default
@@ -13,6 +13,15 @@ extension ConfigDirectory {
                 files.escalation = try EscalationLadder.parse(try readText(escalationFile), file: escalationFile.path)
             } catch {
                 problems += Self.problems(of: error, file: escalationFile.path)
+            }
+        }
+        let rostersFile = folder.appendingPathComponent("rosters.yaml")
+        if fm.fileExists(atPath: rostersFile.path) {
+            do {
+                let zone = TimeZone(identifier: files.directory.tenant.timeZone) ?? WorkCalendar.defaultTimeZone
+                files.rosters = try TeamRosters.parse(try readText(rostersFile), file: rostersFile.path, directory: files.directory, timeZone: zone)
+            } catch {
+                problems += Self.problems(of: error, file: rostersFile.path)
             }
         }
         let deadlinesFile = folder.appendingPathComponent("deadlines.yaml")

@@ -14,6 +14,8 @@ public struct ConfigDirectory: Sendable {
         public var deadlines: TenantDeadlines = .standard
         /// The tenant's escalation ladder (`escalation.yaml`), or seed 001's standard one.
         public var escalation: EscalationLadder = .standard
+        /// Its specialist teams' members and rotations (`rosters.yaml`), if any.
+        public var rosters: TeamRosters = .empty
         /// Every version of its liability list (`liability/*.yaml`).
         public var lists: LiabilityCatalog = .empty
         /// The text of each list version by version name, so the database keeps what routed a task.
@@ -173,6 +175,31 @@ extension ConfigDirectory {
             if !silent.isEmpty {
                 warnings.append(
                     "\(code): \(silent.count) department(s) have no notification channel (\(silent.prefix(5).map(\.code).joined(separator: ", "))\(silent.count > 5 ? ", …" : "")); their escalations will be recorded as unnotified")
+            }
+        }
+        return warnings
+    }
+}
+
+extension ConfigDirectory {
+    /// Rosters with hours nobody covers in the coming `days` (or that the calendar cannot count),
+    /// for `config check` and the daemon's start.
+    public func rosterWarnings(now: Date, days: Int = 28) -> [String] {
+        var warnings: [String] = []
+        for files in tenants {
+            let code = files.directory.tenant.code
+            guard !files.rosters.teams.isEmpty, let calendar = calendar(for: code) else { continue }
+            let zone = TimeZone(identifier: files.directory.tenant.timeZone) ?? WorkCalendar.defaultTimeZone
+            for team in files.rosters.teams {
+                do throws(WorkCalendarError) {
+                    let gaps = try team.roster.gaps(from: now, to: now.addingTimeInterval(Double(days) * 86_400), calendar: calendar)
+                    if let first = gaps.first {
+                        warnings.append(
+                            "\(code)/\(team.team): \(gaps.count) stretch(es) nobody is on duty for in the coming \(days) days, the first \(ISOMoment.format(first.start, in: zone)) – \(ISOMoment.format(first.end, in: zone))")
+                    }
+                } catch {
+                    warnings.append("\(code)/\(team.team): the roster cannot be counted: \(error)")
+                }
             }
         }
         return warnings

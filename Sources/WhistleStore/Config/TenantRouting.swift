@@ -16,6 +16,8 @@ public struct TenantRouting: Sendable {
         /// The escalation ladder new tasks get, and its checksum (its row in escalation_ladders).
         public var ladder: EscalationLadder = .standard
         public var ladderChecksum: String = EscalationLadder.standard.checksum
+        /// The specialist teams' rosters.
+        public var rosters: TeamRosters = .empty
 
         public var directory: Directory { router.directory }
 
@@ -44,7 +46,7 @@ public struct TenantRouting: Sendable {
                 timeZone: TimeZone(identifier: files.directory.tenant.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!,
                 suggesters: suggesters,
                 departmentNames: Dictionary(files.directory.departments.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
-                ladder: files.escalation, ladderChecksum: files.escalation.checksum)
+                ladder: files.escalation, ladderChecksum: files.escalation.checksum, rosters: files.rosters)
         }
         self.tenants = tenants
     }
