@@ -29,7 +29,10 @@ CREATE TRIGGER escalation_ladders_immutable
 ALTER TABLE tasks
     ADD COLUMN ladder_id        bigint,
     ADD COLUMN supervision_due  timestamptz,
-    ADD COLUMN talk_promise     timestamptz;
+    ADD COLUMN talk_promise     timestamptz,
+    -- A task routed to a specialist team goes to the member on duty (rosters.yaml); a 'handoff'
+    -- timer passes it on when the shift ends before anyone reported in.
+    ADD COLUMN assignee         text;
 
 -- One row per rung that fired on a task. State: 'issued' for most; a talk is 'awaitingSchedule'
 -- until the office sets time and place, 'scheduled', then 'held' once its promise is recorded;
@@ -117,7 +120,8 @@ GRANT SELECT, INSERT, UPDATE ON outbox TO whistle_tenant;
 
 -- Intake as in 0011, with the ladder each task keeps and the timers of its ladders' first rungs:
 -- p_issue adds ladderChecksum (the tenant's ladder, registered at start), p_tasks items add
--- ladderTimers (kind, at in microseconds, details).
+-- assignee (a team's member on duty) and timers (kind, at in microseconds, details): the first
+-- rung of each ladder and the assignee's shift end.
 CREATE OR REPLACE FUNCTION whistle_intake(
     p_tenant text, p_issue jsonb, p_tasks jsonb, p_reported_at timestamptz, p_received_at timestamptz,
     p_duplicates_from timestamptz, p_notify_before timestamptz,
@@ -189,10 +193,10 @@ BEGIN
         FROM jsonb_array_elements(p_tasks) WITH ORDINALITY AS t(v, n)),
     written AS (
         INSERT INTO tasks (tenant_id, issue_id, department_code, role, list_id, rule, dispatched_at, acknowledge_due,
-                           rectify_due, original_rectify_due, rectify_working_days, acknowledge_hours, limits_source, ladder_id)
+                           rectify_due, original_rectify_due, rectify_working_days, acknowledge_hours, limits_source, ladder_id, assignee)
         SELECT p_tenant, out_issue, v->>'department', v->>'role', out_list, v->>'rule', p_received_at, acknowledge_due,
                rectify_due, rectify_due, (v->>'rectifyWorkingDays')::integer, (v->>'acknowledgeHours')::integer, v->>'limitsSource',
-               v_ladder
+               v_ladder, v->>'assignee'
         FROM input ORDER BY n
         RETURNING task_id, department_code),
     -- One live task per department and issue (a unique index), so the department finds its input.
@@ -204,9 +208,10 @@ BEGIN
         FROM task CROSS JOIN LATERAL (VALUES ('acknowledge', task.acknowledge_due, '{}'::jsonb), ('rectify', task.rectify_due, '{}'::jsonb)) AS due(kind, at, details)
         WHERE due.at IS NOT NULL
         UNION ALL
-        -- Each ladder's first rung (its moment counted in working days by the daemon).
+        -- Each ladder's first rung (its moment counted in working days by the daemon), and a team
+        -- member's shift end.
         SELECT p_tenant, 'task', task.task_id::text, l->>'kind', timestamptz 'epoch' + (l->>'at')::bigint * interval '1 microsecond', l->'details'
-        FROM task CROSS JOIN LATERAL jsonb_array_elements(coalesce(task.v->'ladderTimers', '[]')) AS l),
+        FROM task CROSS JOIN LATERAL jsonb_array_elements(coalesce(task.v->'timers', '[]')) AS l),
     trail AS (
         INSERT INTO events (tenant_id, subject_kind, subject_id, kind, actor, occurred_at, details)
         SELECT p_tenant, e.subject_kind, e.subject_id, e.kind, e.actor, p_received_at, e.details

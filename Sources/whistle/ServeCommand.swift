@@ -49,16 +49,17 @@ struct ServeCommand: AsyncParsableCommand {
             let dispatcher = NotificationDispatcher(
                 database: database, routing: routing, settings: settings.notifications, waitsForOpen: true,
                 logger: common.makeLogger("whistle.notifications"))
-            // Fired ladder timers climb the escalation ladder and write the outbox the dispatcher delivers.
+            // Fired ladder timers climb the escalation ladder and write the outbox the dispatcher delivers;
+            // a team member's shift end hands an unacknowledged task on.
             let scheduler = TimerScheduler(
-                database: database, settings: settings.scheduler, action: EscalationEngine(routing: routing, onOutbox: { dispatcher.ring() }),
+                database: database, settings: settings.scheduler, action: TimerActions([EscalationEngine(routing: routing, onOutbox: { dispatcher.ring() }), RosterHandoff(routing: routing)]),
                 waitsForOpen: true, logger: common.makeLogger("whistle.scheduler"))
             for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: environment) + config.rosterWarnings(now: Date()) {
                 logger.warning("\(warning)")
             }
             var context = WhistleApplicationContext(
                 database: database, migrator: migrator, registry: registry, host: host, port: port, scheduler: scheduler,
-                warnings: { config.calendarWarnings(now: Date()) }, routing: routing, logger: logger)
+                warnings: { config.calendarWarnings(now: Date()) + config.rosterWarnings(now: Date()) }, routing: routing, logger: logger)
             context.duplicateWindowDays = config.settings.duplicateWindowDays
             context.maxPhotoBytes = config.settings.maxPhotoBytes
             let tenants = config.tenants

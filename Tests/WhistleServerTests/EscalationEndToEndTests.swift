@@ -52,7 +52,8 @@ struct EscalationEndToEndTests {
         return TenantRouting(config)
     }
 
-    /// A daemon's two long-running parts on the manual clock; `restart` replaces them mid-walk.
+    /// A daemon's two long-running parts on the manual clock, with the timer actions `serve` wires;
+    /// `restart` replaces them mid-walk.
     final class Daemon: Sendable {
         let scheduler: TimerScheduler
         let dispatcher: NotificationDispatcher
@@ -67,7 +68,7 @@ struct EscalationEndToEndTests {
             dispatcher = NotificationDispatcher(
                 database: db.database, routing: routing, settings: notifications, clock: clock, jitter: { 0.5 }, logger: TestPostgres.logger)
             let scheduler = TimerScheduler(
-                database: db.database, settings: settings, clock: clock, node: node, action: EscalationEngine(routing: routing),
+                database: db.database, settings: settings, clock: clock, node: node, action: TimerActions([EscalationEngine(routing: routing), RosterHandoff(routing: routing)]),
                 logger: TestPostgres.logger)
             self.scheduler = scheduler
             task = Task { try await scheduler.run() }

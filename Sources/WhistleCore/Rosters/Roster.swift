@@ -221,3 +221,27 @@ extension Rotation {
         return members[turn % members.count]
     }
 }
+
+extension Roster {
+    /// Who gets a task at `moment`: the member on duty and when their shift ends (nil when it does
+    /// not end within `horizonDays`); nil when nobody is on duty.
+    public func assignment(
+        at moment: Date, calendar: WorkCalendar, horizonDays: Int = 31
+    ) throws(WorkCalendarError) -> (member: String, source: String, until: Date?)? {
+        let horizon = moment.addingTimeInterval(Double(horizonDays) * 86_400)
+        guard let first = try shifts(from: moment, to: horizon, calendar: calendar).first, first.start == moment else { return nil }
+        // Merged pieces of one member from different sources are one duty for the task.
+        var until = first.end
+        for shift in try shifts(from: first.end, to: horizon, calendar: calendar) {
+            guard shift.start == until, shift.member == first.member else { break }
+            until = shift.end
+        }
+        return (first.member, first.source, until < horizon ? until : nil)
+    }
+
+    /// When somebody is next on duty after a gap that covers `moment`: nil when nobody is within `horizonDays`.
+    public func nextDutyStart(after moment: Date, calendar: WorkCalendar, horizonDays: Int = 31) throws(WorkCalendarError) -> Date? {
+        let horizon = moment.addingTimeInterval(Double(horizonDays) * 86_400)
+        return try shifts(from: moment, to: horizon, calendar: calendar).first?.start
+    }
+}

@@ -11,6 +11,10 @@ struct DispatchRow: Sendable {
     var deadlineProblem: String?
     /// The first rung of each ladder, armed beside the deadlines.
     var ladderTimers: [LadderTimer] = []
+    /// For a specialist team with a roster: the member on duty, and when their shift ends (or,
+    /// in a gap of the roster, nobody until the next shift starts).
+    var assignee: String?
+    var handoffAt: Date?
 
     init(_ task: RoutedTask, rule: String, routing: TenantRouting.Tenant, now: Date) {
         self.task = task
@@ -31,6 +35,21 @@ struct DispatchRow: Sendable {
                 ladder: routing.ladder, tracks: EscalationTrack.allCases, fired: [:], anchors: anchors, calendar: policy.calendar,
                 zone: routing.timeZone)
         }
+        if let team = routing.rosters.teams.first(where: { $0.team == task.department }), let policy = routing.policy {
+            if let duty = try? team.roster.assignment(at: now, calendar: policy.calendar) {
+                assignee = duty.member
+                handoffAt = duty.until
+            } else {
+                handoffAt = try? team.roster.nextDutyStart(after: now, calendar: policy.calendar)
+            }
+        }
+    }
+
+    /// Every timer the task starts with besides its deadlines: ladders' first rungs, the assignee's shift end.
+    var timers: [(kind: String, at: Date, details: [String: String])] {
+        var timers = ladderTimers.map { ($0.track.timerKind, $0.at, ["rung": $0.rung]) }
+        if let handoffAt { timers.append((RosterHandoff.timerKind, handoffAt, ["member": assignee ?? ""])) }
+        return timers
     }
 
     /// The details of `task.dispatched`, without the issue (the caller adds it).
@@ -38,6 +57,7 @@ struct DispatchRow: Sendable {
         var details = ["department": task.department, "role": task.role.rawValue, "rule": rule]
         if let due = deadlines?.rectifyDue { details["rectifyDue"] = ISOMoment.format(due, in: zone) }
         if let due = deadlines?.acknowledgeDue { details["acknowledgeDue"] = ISOMoment.format(due, in: zone) }
+        details["assignee"] = assignee
         return details
     }
 }

@@ -63,6 +63,8 @@ public struct TaskRecord: Codable, Sendable, Hashable {
     public var measures: String?
     public var disputeReason: String?
     public var rejectionReason: String?
+    /// For a specialist team: the member on duty it went to (rosters.yaml), as handed on since.
+    public var assignee: String?
     /// What can be done to the task now (the lifecycle's rules, before roles).
     public var allowedActions: [String]
     public var rowVersion: Int

@@ -53,7 +53,7 @@ extension IssueStore {
                 rectifyWorkingDays: row.deadlines?.rectifyWorkingDays, acknowledgeHours: row.task.limits.acknowledgeHours,
                 limitsSource: row.task.limitsSource.rawValue, event: row.dispatchedDetails(zone: zone),
                 deadlineUnset: row.deadlineProblem.map { ["reason": $0] },
-                ladderTimers: row.ladderTimers.map { LadderTimerPayload(kind: $0.track.timerKind, at: $0.at.unixMicroseconds, details: ["rung": $0.rung]) })
+                assignee: row.assignee, timers: row.timers.map { TimerPayload(kind: $0.kind, at: $0.at.unixMicroseconds, details: $0.details) })
         }
         let encoder = JSONEncoder.sorted
         let issueJSON = String(decoding: try encoder.encode(payload), as: UTF8.self)
@@ -99,7 +99,8 @@ extension IssueStore {
                         acknowledgeDue: row.deadlines?.acknowledgeDue.map { ISOMoment.format($0, in: zone) }, rectifyDue: rectifyDue,
                         rectifyWorkingDays: row.deadlines?.rectifyWorkingDays, limitsSource: row.task.limitsSource.rawValue,
                         originalRectifyDue: rectifyDue, extensions: 0, pendingExtension: nil, measures: nil, disputeReason: nil,
-                        rejectionReason: nil, allowedActions: TaskLifecycle.allowedActions(in: .dispatched).map(\.rawValue), rowVersion: 1)
+                        rejectionReason: nil, assignee: row.assignee, allowedActions: TaskLifecycle.allowedActions(in: .dispatched).map(\.rawValue),
+                        rowVersion: 1)
                 ))
         }
         // The order the issue is read in: by role, then by task id (stable sort keeps the ids' order).
@@ -150,10 +151,11 @@ private struct TaskPayload: Encodable {
     var limitsSource: String
     var event: [String: String]
     var deadlineUnset: [String: String]?
-    var ladderTimers: [LadderTimerPayload]
+    var assignee: String?
+    var timers: [TimerPayload]
 }
 
-private struct LadderTimerPayload: Encodable {
+private struct TimerPayload: Encodable {
     var kind: String
     var at: Int64
     var details: [String: String]

@@ -104,6 +104,7 @@ extension IssueStore {
                 try await connection.query("UPDATE tasks SET acknowledged_at = \(now) WHERE task_id = \(taskID)", logger: logger)
                 try await TimerStore.disarm(key("acknowledge"), on: connection, logger: logger)
                 try await TimerStore.disarm(key(EscalationTrack.acknowledge.timerKind), on: connection, logger: logger)
+                try await TimerStore.disarm(key(RosterHandoff.timerKind), on: connection, logger: logger)
                 if let due = task.acknowledgeDue, now > due { details["late"] = "true" }
             case .start:
                 break

@@ -42,13 +42,13 @@ extension IssueStore {
                 """
                 SELECT t.task_id, t.department_code, d.name, t.role, t.state, t.rule, t.list_id, t.dispatched_at, t.acknowledge_due,
                        t.rectify_due, t.rectify_working_days, t.limits_source, t.row_version, t.original_rectify_due, t.extensions,
-                       t.pending_extension_until, t.measures, t.dispute_reason, t.rejection_reason
+                       t.pending_extension_until, t.measures, t.dispute_reason, t.rejection_reason, t.assignee
                 FROM tasks t JOIN departments d ON d.tenant_id = t.tenant_id AND d.code = t.department_code
                 WHERE t.issue_id = \(id)
                 ORDER BY t.state IN ('withdrawn', 'closed'), CASE t.role WHEN 'lead' THEN 0 WHEN 'coLead' THEN 1 WHEN 'responsible' THEN 2 ELSE 3 END, t.task_id
                 """, logger: logger)
             for try await row in tasks.decode(
-                (Int64, String, String, String, String, String, Int64, Date, Date?, Date?, Int?, String, Int, Date?, Int, Date?, String?, String?, String?).self)
+                (Int64, String, String, String, String, String, Int64, Date, Date?, Date?, Int?, String, Int, Date?, Int, Date?, String?, String?, String?, String?).self)
             {
                 let state = TaskState(rawValue: row.4) ?? .dispatched
                 issue.tasks.append(
@@ -58,7 +58,7 @@ extension IssueStore {
                         acknowledgeDue: row.8.map { ISOMoment.format($0, in: zone) }, rectifyDue: row.9.map { ISOMoment.format($0, in: zone) },
                         rectifyWorkingDays: row.10, limitsSource: row.11, originalRectifyDue: row.13.map { ISOMoment.format($0, in: zone) },
                         extensions: row.14, pendingExtension: row.15.map { ISOMoment.format($0, in: zone) }, measures: row.16, disputeReason: row.17,
-                        rejectionReason: row.18, allowedActions: TaskLifecycle.allowedActions(in: state).map(\.rawValue), rowVersion: row.12))
+                        rejectionReason: row.18, assignee: row.19, allowedActions: TaskLifecycle.allowedActions(in: state).map(\.rawValue), rowVersion: row.12))
             }
             let photos = try await connection.query(
                 """

@@ -140,11 +140,12 @@ public struct IssueStore: Sendable {
             let rows = try await connection.query(
                 """
                 INSERT INTO tasks (tenant_id, issue_id, department_code, role, list_id, rule, dispatched_at, acknowledge_due,
-                                   rectify_due, original_rectify_due, rectify_working_days, acknowledge_hours, limits_source, ladder_id)
+                                   rectify_due, original_rectify_due, rectify_working_days, acknowledge_hours, limits_source, ladder_id, assignee)
                 VALUES (\(tenant), \(issueID), \(task.department), \(task.role.rawValue), \(listID), \(row.rule), \(now),
                         \(deadlines?.acknowledgeDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyWorkingDays),
                         \(task.limits.acknowledgeHours), \(task.limitsSource.rawValue),
-                        (SELECT ladder_id FROM escalation_ladders WHERE tenant_id = \(tenant) AND checksum = \(routing.ladderChecksum)))
+                        (SELECT ladder_id FROM escalation_ladders WHERE tenant_id = \(tenant) AND checksum = \(routing.ladderChecksum)),
+                        \(row.assignee))
                 RETURNING task_id
                 """, logger: logger)
             var taskID: Int64 = 0
@@ -158,10 +159,11 @@ public struct IssueStore: Sendable {
                 try await TimerStore.arm(
                     TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: "rectify"), due: due, on: connection, logger: logger)
             }
-            for timer in row.ladderTimers {
+            for timer in row.timers {
+                let details = String(decoding: try JSONEncoder.sorted.encode(timer.details), as: UTF8.self)
                 try await TimerStore.arm(
-                    TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: timer.track.timerKind), due: timer.at,
-                    details: timer.details, on: connection, logger: logger)
+                    TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: timer.kind), due: timer.at, details: details,
+                    on: connection, logger: logger)
             }
             var details = row.dispatchedDetails(zone: routing.timeZone)
             details["issue"] = String(issueID)
