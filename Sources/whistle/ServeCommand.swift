@@ -50,9 +50,13 @@ struct ServeCommand: AsyncParsableCommand {
                 database: database, routing: routing, settings: settings.notifications, waitsForOpen: true,
                 logger: common.makeLogger("whistle.notifications"))
             // Fired ladder timers climb the escalation ladder and write the outbox the dispatcher delivers;
-            // a team member's shift end hands an unacknowledged task on.
+            // a team member's shift end hands an unacknowledged task on; a joint operation's
+            // participant that has not confirmed climbs the acknowledge ladder.
             let scheduler = TimerScheduler(
-                database: database, settings: settings.scheduler, action: TimerActions([EscalationEngine(routing: routing, onOutbox: { dispatcher.ring() }), RosterHandoff(routing: routing)]),
+                database: database, settings: settings.scheduler, action: TimerActions([
+                    EscalationEngine(routing: routing, onOutbox: { dispatcher.ring() }), RosterHandoff(routing: routing),
+                    OperationLadder(routing: routing, onOutbox: { dispatcher.ring() }),
+                ]),
                 waitsForOpen: true, logger: common.makeLogger("whistle.scheduler"))
             for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: environment) + config.rosterWarnings(now: Date()) {
                 logger.warning("\(warning)")

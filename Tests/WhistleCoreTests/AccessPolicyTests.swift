@@ -28,6 +28,15 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(own, .readEscalations(department: "zjj")) == (office || role == .leader || role.isDepartmentRole))
         #expect(AccessPolicy.allows(own, .readEscalations(department: "gaj")) == (office || role == .leader))
         #expect(AccessPolicy.allows(own, .readEscalations(department: nil)) == (office || role == .leader))
+        // Joint operations: the office or the lead schedules and records outcomes; participants confirm for themselves.
+        #expect(AccessPolicy.allows(own, .scheduleOperation(lead: "zjj")) == (office || role.isDepartmentRole))
+        #expect(AccessPolicy.allows(own, .scheduleOperation(lead: "gaj")) == office)
+        #expect(AccessPolicy.allows(own, .leadOperation(lead: "zjj")) == (office || role.isDepartmentRole))
+        #expect(AccessPolicy.allows(own, .leadOperation(lead: "gaj")) == office)
+        #expect(AccessPolicy.allows(own, .confirmOperation(department: "zjj")) == (role == .admin || role.isDepartmentRole))
+        #expect(AccessPolicy.allows(own, .confirmOperation(department: "gaj")) == (role == .admin))
+        #expect(AccessPolicy.allows(own, .readOperations(department: "zjj")) == (office || role == .leader || role.isDepartmentRole))
+        #expect(AccessPolicy.allows(own, .readOperations(department: nil)) == (office || role == .leader))
         // Reading an issue: the office and leaders all; departments theirs; reporters what they reported.
         let theirs = AccessPolicy.Operation.readIssue(departments: ["zjj", "gaj"], reporters: [99])
         let others = AccessPolicy.Operation.readIssue(departments: ["gaj"], reporters: [99])

@@ -68,7 +68,7 @@ struct EscalationEndToEndTests {
             dispatcher = NotificationDispatcher(
                 database: db.database, routing: routing, settings: notifications, clock: clock, jitter: { 0.5 }, logger: TestPostgres.logger)
             let scheduler = TimerScheduler(
-                database: db.database, settings: settings, clock: clock, node: node, action: TimerActions([EscalationEngine(routing: routing), RosterHandoff(routing: routing)]),
+                database: db.database, settings: settings, clock: clock, node: node, action: TimerActions([EscalationEngine(routing: routing), RosterHandoff(routing: routing), OperationLadder(routing: routing)]),
                 logger: TestPostgres.logger)
             self.scheduler = scheduler
             task = Task { try await scheduler.run() }

@@ -79,6 +79,14 @@ public enum AccessPolicy {
         case decideNotice
         /// List the outbox and send dead notifications again.
         case manageNotifications
+        /// Schedule a joint operation that `lead` leads (the office, or the lead department itself).
+        case scheduleOperation(lead: String)
+        /// Read joint operations: those `department` takes part in or, with nil, every one.
+        case readOperations(department: String?)
+        /// Confirm (报到) for `department`, a participant of an operation.
+        case confirmOperation(department: String)
+        /// Record outcomes of, or cancel, an operation that `lead` leads.
+        case leadOperation(lead: String)
     }
 
     /// The department side of a task's lifecycle.
@@ -111,6 +119,16 @@ public enum AccessPolicy {
         case .decideNotice:
             return role == .admin || role == .leader
         case .readEscalations(let department):
+            switch role {
+            case .admin, .office, .leader: return true
+            case .handler, .departmentLeader, .scheduler: return department != nil && department == principal.department
+            case .reporter: return false
+            }
+        case .scheduleOperation(let lead), .leadOperation(let lead):
+            return role == .admin || role == .office || (role.isDepartmentRole && principal.department == lead)
+        case .confirmOperation(let department):
+            return role == .admin || (role.isDepartmentRole && principal.department == department)
+        case .readOperations(let department):
             switch role {
             case .admin, .office, .leader: return true
             case .handler, .departmentLeader, .scheduler: return department != nil && department == principal.department

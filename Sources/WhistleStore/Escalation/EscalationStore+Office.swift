@@ -24,9 +24,13 @@ public struct EscalationRecord: Sendable, Hashable, Codable {
     }
 
     public var id: Int64
-    public var task: Int64
-    public var issue: Int64
+    /// The task the rung fired on; nil for a joint operation's confirmation (`operation`).
+    public var task: Int64?
+    public var issue: Int64?
+    /// The joint operation a participant did not confirm (track `confirm`).
+    public var operation: Int64?
     public var department: String
+    /// acknowledge · rectify · confirm (a joint operation's 报到).
     public var track: String
     public var rung: String
     public var action: String
@@ -53,8 +57,9 @@ public struct EscalationRecord: Sendable, Hashable, Codable {
 public struct DepartmentDeductions: Sendable, Hashable, Codable {
     public struct Item: Sendable, Hashable, Codable {
         public var escalation: Int64
-        public var task: Int64
-        public var issue: Int64
+        public var task: Int64?
+        public var issue: Int64?
+        public var operation: Int64?
         public var rung: String
         public var action: String
         public var points: Double
@@ -68,11 +73,19 @@ public struct DepartmentDeductions: Sendable, Hashable, Codable {
     public var items: [Item]
 }
 
+extension EscalationRecord {
+    /// What the rung's events are written on: its task, or its joint operation.
+    var subject: (kind: String, id: String) {
+        if let task { return ("task", String(task)) }
+        return ("operation", String(operation ?? 0))
+    }
+}
+
 extension EscalationStore {
     static let columns = """
         e.escalation_id, e.task_id, e.issue_id, e.department_code, e.track, e.rung, e.action, e.due_at, e.fired_at, e.deduction::float8,
         e.targets, e.recipients::text, e.unreachable, e.state, e.document::text, e.talk::text, e.decided_by, e.decided_at, e.decision_reason,
-        e.notified, e.row_version
+        e.notified, e.row_version, e.operation_id
         """
 
     static func decode(_ rows: PostgresRowSequence, zone: TimeZone) async throws -> [EscalationRecord] {
@@ -80,14 +93,14 @@ extension EscalationStore {
         var records: [EscalationRecord] = []
         for try await r in rows.decode(
             (
-                Int64, Int64, Int64, String, String, String, String, Date, Date, Double, [String], String, [String], String, String?, String?, String?,
-                Date?, String?, String, Int
+                Int64, Int64?, Int64?, String, String, String, String, Date, Date, Double, [String], String, [String], String, String?, String?, String?,
+                Date?, String?, String, Int, Int64?
             ).self)
         {
             let action = EscalationAction(rawValue: r.6)
             records.append(
                 EscalationRecord(
-                    id: r.0, task: r.1, issue: r.2, department: r.3, track: r.4, rung: r.5, action: r.6, actionName: action?.chineseName ?? r.6,
+                    id: r.0, task: r.1, issue: r.2, operation: r.21, department: r.3, track: r.4, rung: r.5, action: r.6, actionName: action?.chineseName ?? r.6,
                     dueAt: ISOMoment.format(r.7, in: zone), firedAt: ISOMoment.format(r.8, in: zone), deduction: r.9, targets: r.10,
                     recipients: (try? decoder.decode([RecipientSummary].self, from: Data(r.11.utf8))) ?? [], unreachable: r.12, state: r.13,
                     document: r.14.flatMap { try? decoder.decode(EscalationDocument.self, from: Data($0.utf8)) },
@@ -145,12 +158,14 @@ extension EscalationStore {
     private static func facts(
         _ record: EscalationRecord, tenant: String, routing: TenantRouting.Tenant, on connection: PostgresConnection, logger: Logger
     ) async throws -> EscalationFacts {
-        guard let state = try await ladderState(task: record.task, tenant: tenant, lock: true, on: connection, logger: logger) else {
+        guard let task = record.task, let issue = record.issue,
+            let state = try await ladderState(task: task, tenant: tenant, lock: true, on: connection, logger: logger)
+        else {
             throw EscalationError.notFound(record.id)
         }
         let directory = routing.directory
         return EscalationFacts(
-            tenantName: directory.tenant.name, escalationID: record.id, issueID: record.issue, taskID: record.task,
+            tenantName: directory.tenant.name, escalationID: record.id, issueID: issue, taskID: task,
             compound: directory.compounds.first { $0.compound.code == state.compound }?.compound.name ?? state.compound,
             issueType: routing.typeName(state.issueType), description: state.description, department: routing.departmentNames[record.department] ?? record.department,
             acknowledgeDue: state.anchors[.acknowledgeDue], rectifyDue: state.anchors[.rectifyDue], supervisionDue: state.anchors[.supervisionDue],
@@ -199,7 +214,7 @@ extension EscalationStore {
                 WHERE escalation_id = \(id)
                 """, logger: logger)
             try await EventLog.append(
-                tenant: tenant, subject: ("task", String(record.task)), kind: "escalation.talkScheduled", actor: actor, at: now,
+                tenant: tenant, subject: record.subject, kind: "escalation.talkScheduled", actor: actor, at: now,
                 details: [
                     "escalation": String(id), "time": talk.time, "place": arrangement.place, "manner": arrangement.manner,
                     "participants": recipients.people.joined(separator: "、"),
@@ -217,7 +232,7 @@ extension EscalationStore {
         let zone = routing.timeZone
         return try await database.withTenant(tenant) { connection in
             let record = try await Self.read(id, lock: true, zone: zone, on: connection, logger: logger)
-            guard record.action == EscalationAction.talk.rawValue, record.state == "scheduled" else {
+            guard let task = record.task, record.action == EscalationAction.talk.rawValue, record.state == "scheduled" else {
                 throw Self.refuse(record, "talk-outcome")
             }
             try Self.check(expectedVersion, record)
@@ -233,13 +248,13 @@ extension EscalationStore {
                        row_version = row_version + 1
                 WHERE escalation_id = \(id)
                 """, logger: logger)
-            try await connection.query("UPDATE tasks SET talk_promise = \(promisedBy) WHERE task_id = \(record.task)", logger: logger)
+            try await connection.query("UPDATE tasks SET talk_promise = \(promisedBy) WHERE task_id = \(task)", logger: logger)
             var details = ["escalation": String(id), "promisedBy": ISOMoment.format(promisedBy, in: zone)]
             details["note"] = note
             try await EventLog.append(
-                tenant: tenant, subject: ("task", String(record.task)), kind: "escalation.talkHeld", actor: actor, at: now, details: details,
+                tenant: tenant, subject: record.subject, kind: "escalation.talkHeld", actor: actor, at: now, details: details,
                 on: connection, logger: logger)
-            try await Self.rearm(task: record.task, tenant: tenant, tracks: [.rectify], routing: routing, on: connection, logger: logger)
+            try await Self.rearm(task: task, tenant: tenant, tracks: [.rectify], routing: routing, on: connection, logger: logger)
             return try await Self.read(id, lock: false, zone: zone, on: connection, logger: logger)
         }
     }
@@ -276,7 +291,7 @@ extension EscalationStore {
             var details = ["escalation": String(id), "document": document.number]
             details["reason"] = reason
             try await EventLog.append(
-                tenant: tenant, subject: ("task", String(record.task)), kind: approve ? "escalation.noticeApproved" : "escalation.noticeRejected",
+                tenant: tenant, subject: record.subject, kind: approve ? "escalation.noticeApproved" : "escalation.noticeRejected",
                 actor: actor, at: now, details: details, on: connection, logger: logger)
             if approve {
                 let message = EscalationNotice.publishedNotice(document, tenantName: routing.directory.tenant.name, approvedBy: actor)
@@ -306,7 +321,7 @@ extension EscalationStore {
     ) async throws {
         if recipients.reachesNobody {
             try await EventLog.append(
-                tenant: tenant, subject: ("task", String(record.task)), kind: "escalation.unnotified", actor: "whistle", at: now,
+                tenant: tenant, subject: record.subject, kind: "escalation.unnotified", actor: "whistle", at: now,
                 details: [
                     "escalation": String(record.id), "rung": record.rung, "action": record.action, "about": eventKind,
                     "reason": "无人可通知：" + (recipients.unreachable.isEmpty ? "没有通知渠道" : recipients.unreachable.joined(separator: "；")),
@@ -335,17 +350,17 @@ extension EscalationStore {
         return try await database.withTenant(tenant) { connection in
             let rows = try await connection.query(
                 """
-                SELECT e.department_code, e.escalation_id, e.task_id, e.issue_id, e.rung, e.action, e.deduction::float8, e.due_at
+                SELECT e.department_code, e.escalation_id, e.task_id, e.issue_id, e.rung, e.action, e.deduction::float8, e.due_at, e.operation_id
                 FROM escalations e
                 WHERE e.due_at >= \(start) AND e.due_at < \(end) AND e.deduction > 0 AND e.state NOT IN ('draft', 'rejected')
                 ORDER BY e.department_code, e.escalation_id
                 """, logger: database.logger)
             var byDepartment: [String: [DepartmentDeductions.Item]] = [:]
             var order: [String] = []
-            for try await r in rows.decode((String, Int64, Int64, Int64, String, String, Double, Date).self) {
+            for try await r in rows.decode((String, Int64, Int64?, Int64?, String, String, Double, Date, Int64?).self) {
                 if byDepartment[r.0] == nil { order.append(r.0) }
                 byDepartment[r.0, default: []].append(
-                    .init(escalation: r.1, task: r.2, issue: r.3, rung: r.4, action: r.5, points: r.6, dueAt: ISOMoment.format(r.7, in: zone)))
+                    .init(escalation: r.1, task: r.2, issue: r.3, operation: r.8, rung: r.4, action: r.5, points: r.6, dueAt: ISOMoment.format(r.7, in: zone)))
             }
             return order.map { code in
                 let items = byDepartment[code] ?? []

@@ -113,7 +113,7 @@ public struct IssueStore: Sendable {
     }
 
     /// Withdraws a task the issue no longer gives its department: its timers end, an event says why.
-    private func withdraw(
+    func withdraw(
         _ taskID: Int64, tenant: String, now: Date, actor: String, details: [String: String], on connection: PostgresConnection
     ) async throws {
         try await connection.query(

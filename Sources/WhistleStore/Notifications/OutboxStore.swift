@@ -145,11 +145,12 @@ public enum OutboxStore {
             WHERE e.tenant_id = \(record.tenant) AND e.escalation_id = \(escalation) AND e.notified = 'pending'
               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.tenant_id = e.tenant_id AND o.escalation_id = e.escalation_id
                                                        AND o.state <> 'dead')
-            RETURNING e.task_id, e.rung, e.action
+            RETURNING CASE WHEN e.task_id IS NOT NULL THEN 'task' ELSE 'operation' END, coalesce(e.task_id, e.operation_id), e.rung, e.action
             """, logger: logger)
-        for try await (task, rung, action) in marked.decode((Int64, String, String).self) {
+        // A task's rung, or a joint operation's confirmation rung: the event goes on its subject.
+        for try await (kind, subject, rung, action) in marked.decode((String, Int64, String, String).self) {
             try await EventLog.append(
-                tenant: record.tenant, subject: ("task", String(task)), kind: "escalation.unnotified", actor: "whistle", at: now,
+                tenant: record.tenant, subject: (kind, String(subject)), kind: "escalation.unnotified", actor: "whistle", at: now,
                 details: [
                     "escalation": String(escalation), "rung": rung, "action": action,
                     "reason": "所有通知渠道均发送失败（最后一次：\(error)）",
