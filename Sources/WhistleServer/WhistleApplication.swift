@@ -71,7 +71,7 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
         routing: context.routing, store: issues, clock: context.clock, maxPhotoBytes: context.maxPhotoBytes
     ).add(to: tenants)
     EscalationRoutes(routing: context.routing, store: EscalationStore(database: context.database), clock: context.clock).add(to: tenants)
-    TeamRoutes(routing: context.routing, clock: context.clock).add(to: tenants)
+    TeamRoutes(routing: context.routing, store: RosterStore(database: context.database), clock: context.clock).add(to: tenants)
     OperationRoutes(routing: context.routing, store: OperationStore(database: context.database), clock: context.clock).add(to: tenants)
     return router
 }

@@ -37,6 +37,9 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(own, .confirmOperation(department: "gaj")) == (role == .admin))
         #expect(AccessPolicy.allows(own, .readOperations(department: "zjj")) == (office || role == .leader || role.isDepartmentRole))
         #expect(AccessPolicy.allows(own, .readOperations(department: nil)) == (office || role == .leader))
+        // A team's roster: its scheduler and leader, or the office, change it.
+        #expect(AccessPolicy.allows(own, .manageRoster(team: "zjj")) == (office || role == .scheduler || role == .departmentLeader))
+        #expect(AccessPolicy.allows(own, .manageRoster(team: "gaj")) == office)
         // Reading an issue: the office and leaders all; departments theirs; reporters what they reported.
         let theirs = AccessPolicy.Operation.readIssue(departments: ["zjj", "gaj"], reporters: [99])
         let others = AccessPolicy.Operation.readIssue(departments: ["gaj"], reporters: [99])

@@ -176,4 +176,68 @@ struct RosterHandoffTests {
             try await daemon.stop()
         }
     }
+
+    @Test("a sick day through the API: the waiting task goes to the stand-in when it starts, back when it is cancelled; only the team's scheduler or the office may make one")
+    func overrideThroughAPI() async throws {
+        let db = try await TestPostgres.migratedDatabase("handoff_override")
+        try await db.loadSampleConfiguration()
+        let clock = ManualClock(now: at("2026-09-28T09:00:00+08:00"))
+        let routing = try routing()
+        let office = try await db.token("chongqing-demo", .office)
+        let scheduler = try await db.token("chongqing-demo", .scheduler, department: "pcs")
+        let handler = try await db.token("chongqing-demo", .handler, department: "pcs")
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            let daemon = await EscalationEndToEndTests.Daemon(db, routing: routing, clock: clock, node: "override")
+            let (task, _) = try await report(client, token: office)
+            let first = try #require(try await assignee(db, task: task))
+            let standIn = try #require(["m1", "m2", "m3"].first { $0 != first })
+            let base = "/v1/tenants/chongqing-demo/teams/pcs/overrides"
+            func sickDay(_ member: String) -> String {
+                #"{"member": "\#(member)", "from": "2026-09-28T10:00:00+08:00", "to": "2026-09-28T17:30:00+08:00", "reason": "病假"}"#
+            }
+            _ = try await post(client, base, token: handler, sickDay(standIn), expect: .forbidden)
+            let bad = try await post(client, base, token: scheduler, sickDay("nobody"), expect: .unprocessableContent)
+            #expect((bad["errors"] as? [[String: Any]])?.first?["field"] as? String == "member")
+            let made = try await post(client, base, token: scheduler, sickDay(standIn), expect: .created)
+            let id = try #require(made["id"] as? NSNumber)
+            #expect(made["memberName"] as? String != nil)
+
+            // Nothing moves before it starts; at 10:00 the stand-in has the task.
+            clock.advance(to: at("2026-09-28T09:59:00+08:00"))
+            await daemon.settle()
+            #expect(try await handoffs(db, task: task).isEmpty)
+            clock.advance(to: at("2026-09-28T10:00:00+08:00"))
+            await daemon.settle()
+            var events = try await handoffs(db, task: task)
+            #expect(events.map(\.kind) == ["task.handedOff"])
+            #expect(events.last?.from == first && events.last?.to == standIn)
+            let reason = try await db.scalar(
+                "SELECT details->>'reason' FROM events WHERE kind = 'task.handedOff' AND subject_id = \(String(task))", as: String.self)
+            #expect(reason == "排班调整，转交当班人员")
+            let duty = try await client.execute(
+                uri: "/v1/tenants/chongqing-demo/teams/pcs/on-duty?at=2026-09-28T11:00:00%2B08:00", method: .get,
+                headers: [.authorization: "Bearer \(handler)"]
+            ) { try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any] ?? [:] }
+            #expect(duty["member"] as? String == standIn && duty["source"] as? String == "override")
+
+            // Cancelled at 11:00: the day's officer has it back; cancelling twice is a conflict.
+            clock.advance(to: at("2026-09-28T11:00:00+08:00"))
+            _ = try await post(client, "\(base)/\(id)/cancel", token: office)
+            _ = try await post(client, "\(base)/\(id)/cancel", token: office, expect: .conflict)
+            await daemon.settle()
+            events = try await handoffs(db, task: task)
+            #expect(events.count == 2 && events.last?.from == standIn && events.last?.to == first)
+            #expect(try await assignee(db, task: task) == first)
+            let current = try await client.execute(uri: base, method: .get, headers: [.authorization: "Bearer \(handler)"]) {
+                try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any] ?? [:]
+            }
+            #expect(current["count"] as? Int == 0)
+            let all = try await client.execute(uri: "\(base)?all=true", method: .get, headers: [.authorization: "Bearer \(handler)"]) {
+                try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any] ?? [:]
+            }
+            #expect(all["count"] as? Int == 1)
+            try await daemon.stop()
+        }
+    }
 }

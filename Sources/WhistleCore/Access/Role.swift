@@ -87,6 +87,8 @@ public enum AccessPolicy {
         case confirmOperation(department: String)
         /// Record outcomes of, or cancel, an operation that `lead` leads.
         case leadOperation(lead: String)
+        /// Add or cancel one-off overrides of `team`'s roster (its scheduler or leader, the office).
+        case manageRoster(team: String)
     }
 
     /// The department side of a task's lifecycle.
@@ -126,6 +128,8 @@ public enum AccessPolicy {
             }
         case .scheduleOperation(let lead), .leadOperation(let lead):
             return role == .admin || role == .office || (role.isDepartmentRole && principal.department == lead)
+        case .manageRoster(let team):
+            return role == .admin || role == .office || ((role == .scheduler || role == .departmentLeader) && principal.department == team)
         case .confirmOperation(let department):
             return role == .admin || (role.isDepartmentRole && principal.department == department)
         case .readOperations(let department):

@@ -7,7 +7,20 @@ import WhistleStore
 /// of a period, who is on duty at a moment, and the roster as an iCalendar feed.
 struct TeamRoutes: Sendable {
     let routing: TenantRouting
+    let store: RosterStore
     let clock: @Sendable () -> Date
+
+    struct OverrideRequest: Decodable {
+        var member: String?
+        var from: String?
+        var to: String?
+        var reason: String?
+    }
+
+    struct Overrides: ResponseEncodable {
+        var items: [RosterOverrideRecord]
+        var count: Int
+    }
 
     struct Shift: Codable, Sendable {
         var member: String
@@ -45,13 +58,14 @@ struct TeamRoutes: Sendable {
     func add(to tenants: RouterGroup<WhistleRequestContext>) {
         tenants.get("teams/:code/roster") { request, context -> RosterAnswer in
             _ = try context.require(.readReference)
-            let (tenant, team, calendar) = try self.team(context)
+            let (code, tenant, team, calendar) = try self.team(context)
             let (from, to) = try Self.period(request, zone: tenant.timeZone, now: clock(), defaultDays: 14)
+            let roster = try await store.roster(team, tenant: code, after: from)
             let shifts: [DutyShift]
             let gaps: [DateInterval]
             do throws(WorkCalendarError) {
-                shifts = try team.roster.shifts(from: from, to: to, calendar: calendar)
-                gaps = try team.roster.gaps(from: from, to: to, calendar: calendar)
+                shifts = try roster.shifts(from: from, to: to, calendar: calendar)
+                gaps = try roster.gaps(from: from, to: to, calendar: calendar)
             } catch {
                 throw Problem.unprocessable("to", "工作日历不足以排班:\(error)")
             }
@@ -69,11 +83,12 @@ struct TeamRoutes: Sendable {
         }
         tenants.get("teams/:code/on-duty") { request, context -> OnDuty in
             _ = try context.require(.readReference)
-            let (tenant, team, calendar) = try self.team(context)
+            let (code, tenant, team, calendar) = try self.team(context)
             let at = try RequestBody.moment(request.uri.queryParameters["at"].map(String.init), field: "at", zone: tenant.timeZone) ?? clock()
+            let roster = try await store.roster(team, tenant: code, after: at)
             let duty: (member: String, source: String)?
             do throws(WorkCalendarError) {
-                duty = try team.roster.onDuty(at: at, calendar: calendar)
+                duty = try roster.onDuty(at: at, calendar: calendar)
             } catch {
                 throw Problem.unprocessable("at", "工作日历不足以排班:\(error)")
             }
@@ -84,12 +99,13 @@ struct TeamRoutes: Sendable {
         }
         tenants.get("teams/:code/roster.ics") { request, context -> Response in
             _ = try context.require(.readReference)
-            let (tenant, team, calendar) = try self.team(context)
+            let (code, tenant, team, calendar) = try self.team(context)
             let now = clock()
             let (from, to) = try Self.period(request, zone: tenant.timeZone, now: now.addingTimeInterval(-7 * 86_400), defaultDays: 63)
+            let roster = try await store.roster(team, tenant: code, after: from)
             let shifts: [DutyShift]
             do throws(WorkCalendarError) {
-                shifts = try team.roster.shifts(from: from, to: to, calendar: calendar)
+                shifts = try roster.shifts(from: from, to: to, calendar: calendar)
             } catch {
                 throw Problem.unprocessable("to", "工作日历不足以排班:\(error)")
             }
@@ -98,16 +114,69 @@ struct TeamRoutes: Sendable {
             return Response(
                 status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        tenants.get("teams/:code/overrides") { request, context -> Overrides in
+            _ = try context.require(.readReference)
+            let (code, tenant, team, _) = try self.team(context)
+            let all = request.uri.queryParameters["all"].map { $0 == "true" || $0 == "1" } ?? false
+            let items = try await Self.mapping {
+                try await store.list(team: team.team, tenant: code, routing: tenant, now: clock(), current: !all)
+            }
+            return Overrides(items: items, count: items.count)
+        }
+        tenants.post("teams/:code/overrides") { request, context -> Response in
+            let (code, tenant, team, _) = try self.team(context)
+            let principal = try context.require(.manageRoster(team: team.team))
+            let body = try await RequestBody.decode(OverrideRequest.self, request, context)
+            var problems: [Problem.FieldError] = []
+            for (field, value) in [("member", body.member), ("from", body.from), ("to", body.to), ("reason", body.reason)] where value == nil {
+                problems.append(.init(field: field, reason: "必填"))
+            }
+            guard problems.isEmpty, let member = body.member, let reason = body.reason,
+                let from = try RequestBody.moment(body.from, field: "from", zone: tenant.timeZone),
+                let to = try RequestBody.moment(body.to, field: "to", zone: tenant.timeZone)
+            else { throw Problem.invalidFields(problems) }
+            let record = try await Self.mapping {
+                try await store.add(
+                    team: team, member: member, from: from, to: to, reason: reason, tenant: code, routing: tenant, now: clock(), actor: principal.actor)
+            }
+            var response = try context.responseEncoder.encode(record, from: request, context: context)
+            response.status = .created
+            return response
+        }
+        tenants.post("teams/:code/overrides/:id/cancel") { _, context -> RosterOverrideRecord in
+            let (code, tenant, team, _) = try self.team(context)
+            let principal = try context.require(.manageRoster(team: team.team))
+            let text = context.parameters.get("id") ?? ""
+            guard let id = Int64(text), id > 0 else { throw Problem.invalidParameter("id", "'\(text)' 不是有效的编号") }
+            return try await Self.mapping {
+                try await store.cancel(id, team: team.team, tenant: code, routing: tenant, now: clock(), actor: principal.actor)
+            }
+        }
     }
 
-    private func team(_ context: WhistleRequestContext) throws -> (TenantRouting.Tenant, TeamRosters.Team, WorkCalendar) {
-        let (_, tenant) = try routing.tenant(context)
+    static func mapping<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RosterError {
+            switch error {
+            case .notFound(let id):
+                throw Problem.notFound("该专班没有编号为 \(id) 的调班记录。")
+            case .invalid(let problems):
+                throw Problem.invalidFields(problems.map { Problem.FieldError(field: $0.field, reason: $0.reason) })
+            case .alreadyCancelled(let id):
+                throw Problem(.conflict, type: Problem.base + "not-allowed-now", title: "当前状态不允许该操作", detail: "调班 #\(id) 已取消。")
+            }
+        }
+    }
+
+    private func team(_ context: WhistleRequestContext) throws -> (String, TenantRouting.Tenant, TeamRosters.Team, WorkCalendar) {
+        let (tenantCode, tenant) = try routing.tenant(context)
         let code = context.parameters.get("code") ?? ""
         guard let team = tenant.rosters.teams.first(where: { $0.team == code }) else {
             throw Problem.notFound("专班“\(code)”没有排班表(rosters.yaml)。")
         }
         guard let calendar = tenant.policy?.calendar else { throw Problem.unavailable("该租户没有工作日历。") }
-        return (tenant, team, calendar)
+        return (tenantCode, tenant, team, calendar)
     }
 
     /// `from` and `to` (ISO 8601), by default `now` and `defaultDays` later; at most a year.
@@ -120,3 +189,4 @@ struct TeamRoutes: Sendable {
         return (from, to)
     }
 }
+extension RosterOverrideRecord: ResponseEncodable {}

@@ -16,7 +16,8 @@ struct DispatchRow: Sendable {
     var assignee: String?
     var handoffAt: Date?
 
-    init(_ task: RoutedTask, rule: String, routing: TenantRouting.Tenant, now: Date) {
+    /// - Parameter overrides: the API's overrides of team rosters (`RosterStore`), by team.
+    init(_ task: RoutedTask, rule: String, routing: TenantRouting.Tenant, now: Date, overrides: [String: [RosterOverride]] = [:]) {
         self.task = task
         self.rule = rule
         if let policy = routing.policy {
@@ -36,11 +37,13 @@ struct DispatchRow: Sendable {
                 zone: routing.timeZone)
         }
         if let team = routing.rosters.teams.first(where: { $0.team == task.department }), let policy = routing.policy {
-            if let duty = try? team.roster.assignment(at: now, calendar: policy.calendar) {
+            var roster = team.roster
+            roster.overrides += overrides[team.team] ?? []
+            if let duty = try? roster.assignment(at: now, calendar: policy.calendar) {
                 assignee = duty.member
                 handoffAt = duty.until
             } else {
-                handoffAt = try? team.roster.nextDutyStart(after: now, calendar: policy.calendar)
+                handoffAt = try? roster.nextDutyStart(after: now, calendar: policy.calendar)
             }
         }
     }

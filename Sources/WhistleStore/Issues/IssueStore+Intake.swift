@@ -44,7 +44,10 @@ extension IssueStore {
             payload.triageEvent = ["reason": reason.code, "message": reason.description]
         case .routed(let plan):
             let rules = Self.rules(decision, routing: routing, compound: intake.compound, reportedAt: intake.reportedAt)
-            rows = plan.tasks.map { DispatchRow($0, rule: rules[$0.department] ?? "", routing: routing, now: now) }
+            // A team's overrides made through the API (one query, only when a team with a roster is routed).
+            let overrides = try await RosterStore(database: database).overrides(
+                for: plan.tasks.map(\.department), routing: routing, tenant: tenant, after: now)
+            rows = plan.tasks.map { DispatchRow($0, rule: rules[$0.department] ?? "", routing: routing, now: now, overrides: overrides) }
         }
         let tasks = rows.map { row in
             TaskPayload(

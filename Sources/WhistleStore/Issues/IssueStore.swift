@@ -134,8 +134,10 @@ public struct IssueStore: Sendable {
     ) async throws {
         let logger = database.logger
         let rules = rules ?? Self.rules(decision, routing: routing, compound: compound, reportedAt: reportedAt)
+        let teams = tasks.map(\.department).filter { code in routing.rosters.teams.contains { $0.team == code } }
+        let overrides = try await RosterStore.overrides(teams: teams, after: now, on: connection, logger: logger)
         for task in tasks {
-            let row = DispatchRow(task, rule: rules[task.department] ?? "", routing: routing, now: now)
+            let row = DispatchRow(task, rule: rules[task.department] ?? "", routing: routing, now: now, overrides: overrides)
             let deadlines = row.deadlines
             let rows = try await connection.query(
                 """

@@ -19,12 +19,17 @@ public struct RosterHandoff: TimerAction {
     public func perform(_ timers: [FiredTimer], on connection: PostgresConnection, logger: Logger) async throws {
         for timer in timers where timer.key.subjectKind == "task" && timer.key.kind == Self.timerKind {
             guard let task = Int64(timer.key.subjectID), let tenant = routing.tenants[timer.key.tenant] else { continue }
-            try await handOff(task, tenant: timer.key.tenant, routing: tenant, shiftEnd: timer.dueAt, now: timer.firedAt, on: connection, logger: logger)
+            // Armed early by a change of the roster (RosterStore) rather than at a shift's end.
+            let details = (try? JSONDecoder().decode([String: String].self, from: Data(timer.details.utf8))) ?? [:]
+            try await handOff(
+                task, tenant: timer.key.tenant, routing: tenant, shiftEnd: timer.dueAt, rosterChanged: details["override"] != nil, now: timer.firedAt,
+                on: connection, logger: logger)
         }
     }
 
     private func handOff(
-        _ task: Int64, tenant: String, routing: TenantRouting.Tenant, shiftEnd: Date, now: Date, on connection: PostgresConnection, logger: Logger
+        _ task: Int64, tenant: String, routing: TenantRouting.Tenant, shiftEnd: Date, rosterChanged: Bool, now: Date, on connection: PostgresConnection,
+        logger: Logger
     ) async throws {
         let rows = try await connection.query(
             """
@@ -39,9 +44,11 @@ public struct RosterHandoff: TimerAction {
             let team = routing.rosters.teams.first(where: { $0.team == department }), let calendar = routing.policy?.calendar
         else { return }
         let zone = routing.timeZone
+        var roster = team.roster
+        roster.overrides += try await RosterStore.overrides(teams: [team.team], after: shiftEnd, on: connection, logger: logger)[team.team] ?? []
         let duty: (member: String, source: String, until: Date?)?
         do throws(WorkCalendarError) {
-            duty = try team.roster.assignment(at: shiftEnd, calendar: calendar)
+            duty = try roster.assignment(at: shiftEnd, calendar: calendar)
         } catch {
             try await EventLog.append(
                 tenant: tenant, subject: ("task", String(task)), kind: "task.handoffFailed", actor: "whistle", at: now,
@@ -51,7 +58,7 @@ public struct RosterHandoff: TimerAction {
         guard let duty else {
             // A gap in the roster: the task stays where it is, the event tells the office and the
             // team, and the hand-off waits for whoever comes on duty next.
-            let next = try? team.roster.nextDutyStart(after: shiftEnd, calendar: calendar)
+            let next = try? roster.nextDutyStart(after: shiftEnd, calendar: calendar)
             var details = ["from": previous ?? "", "reason": "排班空档：\(ISOMoment.format(shiftEnd, in: zone)) 起无人值班"]
             details["retryAt"] = next.map { ISOMoment.format($0, in: zone) }
             try await EventLog.append(
@@ -66,7 +73,7 @@ public struct RosterHandoff: TimerAction {
                 logger: logger)
             var details = [
                 "issue": String(issue), "from": previous ?? "", "to": duty.member, "shiftEnd": ISOMoment.format(shiftEnd, in: zone),
-                "reason": previous == nil ? "派单时无人值班，交给当班人员" : "班次结束仍未签收，转交当班人员",
+                "reason": previous == nil ? "派单时无人值班，交给当班人员" : rosterChanged ? "排班调整，转交当班人员" : "班次结束仍未签收，转交当班人员",
             ]
             details["until"] = duty.until.map { ISOMoment.format($0, in: zone) }
             try await EventLog.append(
@@ -79,7 +86,10 @@ public struct RosterHandoff: TimerAction {
                 title: "任务转交",
                 lines: [
                     "\(member?.name ?? duty.member)：\(compoundName)（问题 #\(issue)，任务 #\(task)）"
-                        + (previous == nil ? "派单时无人值班，现交给您，请立即签收办理。" : "在\(previousName)的班次内未签收，现转交给您，请立即签收办理。"),
+                        + (previous == nil
+                            ? "派单时无人值班，现交给您，请立即签收办理。"
+                            : rosterChanged
+                                ? "因排班调整由\(previousName)转交给您，请立即签收办理。" : "在\(previousName)的班次内未签收，现转交给您，请立即签收办理。"),
                     description,
                 ])
             if let department = routing.directory.departments.first(where: { $0.code == team.team }) {
