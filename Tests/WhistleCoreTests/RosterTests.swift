@@ -38,6 +38,20 @@ struct RosterTests {
         #expect(try who(weekly, "2026-10-05T09:00:00+08:00") == "b")
     }
 
+    @Test("a rotation in its own time zone hands over at its local time; the shifts follow it")
+    func ownTimeZone() throws {
+        // 09:00 in Xinjiang time (UTC+6) is 11:00 in Beijing.
+        let urumqi = TimeZone(identifier: "Asia/Urumqi")!
+        let roster = Roster(
+            team: "t", rotations: [Rotation(code: "r", cadence: .daily, members: ["a", "b"], start: CivilDate(2026, 9, 28), handOver: 540, timeZone: urumqi)])
+        #expect(try who(roster, "2026-09-28T10:59:00+08:00") == nil)
+        #expect(try who(roster, "2026-09-28T11:00:00+08:00") == "a")
+        #expect(try who(roster, "2026-09-29T10:59:00+08:00") == "a")
+        #expect(try who(roster, "2026-09-29T11:00:00+08:00") == "b")
+        let shifts = try roster.shifts(from: at("2026-09-28T00:00:00+08:00"), to: at("2026-09-30T00:00:00+08:00"), calendar: Self.calendar)
+        #expect(shifts.map(\.start) == [at("2026-09-28T11:00:00+08:00"), at("2026-09-29T11:00:00+08:00")])
+    }
+
     @Test("a working-day rotation holds through 国庆 and hands over on the adjusted working Saturday")
     func workingDays() throws {
         let roster = Roster(
@@ -145,6 +159,7 @@ struct RosterTests {
                   - {code: b, name: 队员乙}
                 rotations:
                   - {code: day, cadence: workingDays, every: 1, members: [a, b], start: 2026-09-28, handOver: "08:30", priority: 2, window: {from: "08:30", to: "17:30", workingDaysOnly: true}}
+                  - {code: west, cadence: daily, members: [b], start: 2026-09-28, handOver: "09:00", timeZone: Asia/Urumqi}
                 overrides:
                   - {member: b, from: "2026-09-29T08:30:00+08:00", to: "2026-09-29T17:30:00+08:00", reason: 调班}
             """)
@@ -152,12 +167,14 @@ struct RosterTests {
         #expect(team.members.count == 2 && team.roster.rotations.first?.cadence == .workingDays(1))
         #expect(team.roster.rotations.first?.window == Rotation.Window(from: 510, to: 1050, workingDaysOnly: true))
         #expect(team.roster.overrides.first?.member == "b")
+        #expect(team.roster.rotations.first?.timeZone == nil && team.roster.rotations.last?.timeZone?.identifier == "Asia/Urumqi")
         let wrong: [(String, String, Int)] = [
             ("teams:\n  - team: zjj\n    members: [{code: a, name: 甲}]\n", "not a team", 2),
             ("teams:\n  - team: nobody\n    members: [{code: a, name: 甲}]\n", "no department", 2),
             ("teams:\n  - team: zfzd\n    members: [{code: a, name: 甲}]\n    rotations:\n      - {code: r, cadence: hourly, members: [a], start: 2026-09-28, handOver: \"08:30\"}\n", "not a cadence", 5),
             ("teams:\n  - team: zfzd\n    members: [{code: a, name: 甲}]\n    rotations:\n      - {code: r, cadence: daily, members: [z], start: 2026-09-28, handOver: \"08:30\"}\n", "'z' is not a member", 5),
             ("teams:\n  - team: zfzd\n    members: [{code: a, name: 甲}]\n    rotations:\n      - {code: r, cadence: daily, members: [a], start: 2026-09-28, handOver: \"25:00\"}\n", "not a time of day", 5),
+            ("teams:\n  - team: zfzd\n    members: [{code: a, name: 甲}]\n    rotations:\n      - {code: r, cadence: daily, members: [a], start: 2026-09-28, handOver: \"08:00\", timeZone: Mars/Olympus}\n", "not a time zone", 5),
         ]
         for (text, reason, line) in wrong {
             #expect {

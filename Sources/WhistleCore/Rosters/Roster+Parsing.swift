@@ -72,7 +72,7 @@ public struct TeamRosters: Sendable, Hashable {
         let known = Set(members.map(\.code))
         var rotations: [Rotation] = []
         for item in try node.list("rotations") {
-            try item.allowKeys(["code", "cadence", "every", "members", "start", "handOver", "priority", "window"])
+            try item.allowKeys(["code", "cadence", "every", "members", "start", "handOver", "priority", "window", "timeZone"])
             let cadenceNode = try item.required("cadence")
             let every = try item.optionalInt("every") ?? 1
             guard every >= 1 else { throw try item.required("every").error("must be at least 1") }
@@ -99,12 +99,18 @@ public struct TeamRosters: Sendable, Hashable {
                 guard to > from else { throw windowNode.error("the window must end after it starts, within the day") }
                 window = Rotation.Window(from: from, to: to, workingDaysOnly: try windowNode.optional("workingDaysOnly")?.bool() ?? false)
             }
+            var rotationZone: TimeZone?
+            if let zoneNode = try item.optional("timeZone") {
+                let identifier = try zoneNode.string()
+                guard let zone = TimeZone(identifier: identifier) else { throw zoneNode.error("'\(identifier)' is not a time zone (e.g. Asia/Shanghai)") }
+                rotationZone = zone
+            }
             let rotationCode = try Directory.code(item)
             guard !rotations.contains(where: { $0.code == rotationCode }) else { throw try item.required("code").error("the rotation '\(rotationCode)' is defined twice") }
             rotations.append(
                 Rotation(
                     code: rotationCode, cadence: cadence, members: turn, start: start, handOver: try minutes(try item.required("handOver")),
-                    priority: try item.optionalInt("priority") ?? 0, window: window))
+                    priority: try item.optionalInt("priority") ?? 0, window: window, timeZone: rotationZone))
         }
         var overrides: [RosterOverride] = []
         for item in try node.list("overrides") {

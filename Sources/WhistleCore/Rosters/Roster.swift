@@ -52,9 +52,13 @@ public struct Rotation: Sendable, Hashable {
     public var priority: Int
     /// Nil: the layer covers around the clock.
     public var window: Window?
+    /// The zone its start, hand-over and window are local to; nil: the tenant's calendar's. Working
+    /// days are the tenant calendar's, on the rotation's local date.
+    public var timeZone: TimeZone?
 
     public init(
-        code: String, cadence: Cadence, members: [String], start: CivilDate, handOver: Int, priority: Int = 0, window: Window? = nil
+        code: String, cadence: Cadence, members: [String], start: CivilDate, handOver: Int, priority: Int = 0, window: Window? = nil,
+        timeZone: TimeZone? = nil
     ) {
         self.code = code
         self.cadence = cadence
@@ -63,6 +67,7 @@ public struct Rotation: Sendable, Hashable {
         self.handOver = handOver
         self.priority = priority
         self.window = window
+        self.timeZone = timeZone
     }
 }
 
@@ -155,16 +160,18 @@ public struct Roster: Sendable, Hashable {
     private func boundaries(from: Date, to: Date, calendar: WorkCalendar) -> [Date] {
         let zone = calendar.timeZone
         var points: Set<Date> = [from, to]
-        var day = CivilDate(from, in: zone).adding(days: -1)
-        let last = CivilDate(to, in: zone)
+        // A day either side: a rotation in another zone has its local days shifted by up to one.
+        var day = CivilDate(from, in: zone).adding(days: -2)
+        let last = CivilDate(to, in: zone).adding(days: 1)
         while day <= last {
-            let midnight = day.start(in: zone)
-            points.insert(midnight)
+            points.insert(day.start(in: zone))
             for rotation in rotations {
-                points.insert(Rotation.moment(day, minutes: rotation.handOver, zone: zone))
+                let local = rotation.timeZone ?? zone
+                points.insert(day.start(in: local))
+                points.insert(Rotation.moment(day, minutes: rotation.handOver, zone: local))
                 if let window = rotation.window {
-                    points.insert(Rotation.moment(day, minutes: window.from, zone: zone))
-                    points.insert(Rotation.moment(day, minutes: window.to, zone: zone))
+                    points.insert(Rotation.moment(day, minutes: window.from, zone: local))
+                    points.insert(Rotation.moment(day, minutes: window.to, zone: local))
                 }
             }
             day = day.adding(days: 1)
@@ -187,7 +194,7 @@ extension Rotation {
     /// The member this layer has on duty at `moment`; nil outside its window or before its start.
     public func member(at moment: Date, calendar: WorkCalendar) throws(WorkCalendarError) -> String? {
         guard !members.isEmpty else { return nil }
-        let zone = calendar.timeZone
+        let zone = timeZone ?? calendar.timeZone
         let today = CivilDate(moment, in: zone)
         var parts = Calendar(identifier: .gregorian)
         parts.timeZone = zone
