@@ -73,6 +73,9 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
     EscalationRoutes(routing: context.routing, store: EscalationStore(database: context.database), clock: context.clock).add(to: tenants)
     TeamRoutes(routing: context.routing, store: RosterStore(database: context.database), clock: context.clock).add(to: tenants)
     OperationRoutes(routing: context.routing, store: OperationStore(database: context.database), clock: context.clock).add(to: tenants)
+    FieldWorkRoutes(
+        routing: context.routing, store: FieldWorkStore(database: context.database), credit: CreditStore(database: context.database), clock: context.clock
+    ).add(to: tenants)
     return router
 }
 

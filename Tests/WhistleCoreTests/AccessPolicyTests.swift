@@ -37,6 +37,10 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(own, .confirmOperation(department: "gaj")) == (role == .admin))
         #expect(AccessPolicy.allows(own, .readOperations(department: "zjj")) == (office || role == .leader || role.isDepartmentRole))
         #expect(AccessPolicy.allows(own, .readOperations(department: nil)) == (office || role == .leader))
+        // Field work: anyone but a leader records visits; the office draws spot checks.
+        #expect(AccessPolicy.allows(own, .recordVisit) == (role != .leader))
+        #expect(AccessPolicy.allows(own, .readFieldWork) == (role != .reporter))
+        #expect(AccessPolicy.allows(own, .spotCheck) == office)
         // A team's roster: its scheduler and leader, or the office, change it.
         #expect(AccessPolicy.allows(own, .manageRoster(team: "zjj")) == (office || role == .scheduler || role == .departmentLeader))
         #expect(AccessPolicy.allows(own, .manageRoster(team: "gaj")) == office)

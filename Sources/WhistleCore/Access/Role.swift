@@ -89,6 +89,12 @@ public enum AccessPolicy {
         case leadOperation(lead: String)
         /// Add or cancel one-off overrides of `team`'s roster (its scheduler or leader, the office).
         case manageRoster(team: String)
+        /// Record a door-to-door visit (走访).
+        case recordVisit
+        /// Read visit coverage, property companies' credit and the priority list.
+        case readFieldWork
+        /// Draw spot checks and record their findings (the office).
+        case spotCheck
     }
 
     /// The department side of a task's lifecycle.
@@ -128,6 +134,12 @@ public enum AccessPolicy {
             }
         case .scheduleOperation(let lead), .leadOperation(let lead):
             return role == .admin || role == .office || (role.isDepartmentRole && principal.department == lead)
+        case .recordVisit:
+            return role != .leader
+        case .readFieldWork:
+            return role != .reporter
+        case .spotCheck:
+            return role == .admin || role == .office
         case .manageRoster(let team):
             return role == .admin || role == .office || ((role == .scheduler || role == .departmentLeader) && principal.department == team)
         case .confirmOperation(let department):

@@ -40,4 +40,11 @@ enum RequestBody {
         }
         return moment
     }
+
+    /// The `{id}` of the path: a positive integer, or a 400 problem naming it.
+    static func pathID(_ context: some RequestContext) throws -> Int64 {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = Int64(text), id > 0 else { throw Problem.invalidParameter("id", "'\(text)' 不是有效的编号") }
+        return id
+    }
 }

@@ -110,7 +110,7 @@ struct OperationRoutes: Sendable {
         tenants.get("operations/:id") { _, context -> OperationRecord in
             let principal = try context.caller()
             let (tenant, routing) = try self.routing.tenant(context)
-            let record = try await Self.mapping { try await store.operation(try Self.id(context), tenant: tenant, routing: routing) }
+            let record = try await Self.mapping { try await store.operation(try RequestBody.pathID(context), tenant: tenant, routing: routing) }
             try Self.mayRead(principal, record)
             return record
         }
@@ -123,13 +123,13 @@ struct OperationRoutes: Sendable {
             }
             _ = try context.require(.confirmOperation(department: department))
             return try await Self.mapping {
-                try await store.confirm(try Self.id(context), department: department, tenant: tenant, routing: routing, now: clock(), actor: principal.actor)
+                try await store.confirm(try RequestBody.pathID(context), department: department, tenant: tenant, routing: routing, now: clock(), actor: principal.actor)
             }
         }
         tenants.post("operations/:id/cancel") { request, context -> OperationRecord in
             let principal = try context.caller()
             let (tenant, routing) = try self.routing.tenant(context)
-            let id = try Self.id(context)
+            let id = try RequestBody.pathID(context)
             let body = try await RequestBody.decode(CancelRequest.self, request, context)
             let record = try await Self.mapping { try await store.operation(id, tenant: tenant, routing: routing) }
             _ = try context.require(.leadOperation(lead: record.lead))
@@ -140,7 +140,7 @@ struct OperationRoutes: Sendable {
         tenants.post("operations/:id/outcomes") { request, context -> OperationRecord in
             let principal = try context.caller()
             let (tenant, routing) = try self.routing.tenant(context)
-            let id = try Self.id(context)
+            let id = try RequestBody.pathID(context)
             let body = try await RequestBody.decode(OutcomesRequest.self, request, context)
             let record = try await Self.mapping { try await store.operation(id, tenant: tenant, routing: routing) }
             _ = try context.require(.leadOperation(lead: record.lead))
@@ -170,12 +170,6 @@ struct OperationRoutes: Sendable {
             AccessPolicy.allows(principal, .readOperations(department: nil))
             || record.participants.contains { AccessPolicy.allows(principal, .readOperations(department: $0.department)) }
         guard allowed else { throw Problem.forbidden("角色“\(principal.role.chineseName)”只能查看本单位参加的联合整治。") }
-    }
-
-    static func id(_ context: some RequestContext) throws -> Int64 {
-        let text = context.parameters.get("id") ?? ""
-        guard let id = Int64(text), id > 0 else { throw Problem.invalidParameter("id", "'\(text)' 不是有效的编号") }
-        return id
     }
 
     static func mapping<T>(_ body: () async throws -> T) async throws -> T {

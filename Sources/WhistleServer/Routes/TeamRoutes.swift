@@ -146,8 +146,7 @@ struct TeamRoutes: Sendable {
         tenants.post("teams/:code/overrides/:id/cancel") { _, context -> RosterOverrideRecord in
             let (code, tenant, team, _) = try self.team(context)
             let principal = try context.require(.manageRoster(team: team.team))
-            let text = context.parameters.get("id") ?? ""
-            guard let id = Int64(text), id > 0 else { throw Problem.invalidParameter("id", "'\(text)' 不是有效的编号") }
+            let id = try RequestBody.pathID(context)
             return try await Self.mapping {
                 try await store.cancel(id, team: team.team, tenant: code, routing: tenant, now: clock(), actor: principal.actor)
             }

@@ -16,6 +16,8 @@ public struct ConfigDirectory: Sendable {
         public var escalation: EscalationLadder = .standard
         /// Its specialist teams' members and rotations (`rosters.yaml`), if any.
         public var rosters: TeamRosters = .empty
+        /// How it judges field work and property companies (`assessment.yaml`), or the defaults.
+        public var assessment: AssessmentRules = .standard
         /// Every version of its liability list (`liability/*.yaml`).
         public var lists: LiabilityCatalog = .empty
         /// The text of each list version by version name, so the database keeps what routed a task.

@@ -18,6 +18,10 @@ public struct TenantRouting: Sendable {
         public var ladderChecksum: String = EscalationLadder.standard.checksum
         /// The specialist teams' rosters.
         public var rosters: TeamRosters = .empty
+        /// Spot-check deductions, property companies' credit and the priority list's rules.
+        public var assessment: AssessmentRules = .standard
+        /// Each type's class, by code, over every list version (the newest wins).
+        public var typeClasses: [String: String] = [:]
 
         public var directory: Directory { router.directory }
 
@@ -46,7 +50,9 @@ public struct TenantRouting: Sendable {
                 timeZone: TimeZone(identifier: files.directory.tenant.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!,
                 suggesters: suggesters,
                 departmentNames: Dictionary(files.directory.departments.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
-                ladder: files.escalation, ladderChecksum: files.escalation.checksum, rosters: files.rosters)
+                ladder: files.escalation, ladderChecksum: files.escalation.checksum, rosters: files.rosters, assessment: files.assessment,
+                typeClasses: Dictionary(
+                    files.lists.versions.flatMap { list in list.types.map { ($0.code, $0.problemClass.rawValue) } }, uniquingKeysWith: { _, newer in newer }))
         }
         self.tenants = tenants
     }

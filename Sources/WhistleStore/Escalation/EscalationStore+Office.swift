@@ -56,11 +56,16 @@ public struct EscalationRecord: Sendable, Hashable, Codable {
 /// A department's deductions in one month (月度考评扣分).
 public struct DepartmentDeductions: Sendable, Hashable, Codable {
     public struct Item: Sendable, Hashable, Codable {
-        public var escalation: Int64
+        /// The rung behind it; nil for a spot check's deduction (`deduction`).
+        public var escalation: Int64?
+        /// A spot check's deduction (assessment_deductions).
+        public var deduction: Int64?
         public var task: Int64?
         public var issue: Int64?
         public var operation: Int64?
+        /// The rung's code, or the spot check's reason (unlistedProblem · falseClosure).
         public var rung: String
+        /// The rung's action, or `spotCheck`.
         public var action: String
         public var points: Double
         /// When the rung was due: the month it counts in (a rung fired late after downtime counts when it was due).
@@ -350,17 +355,27 @@ extension EscalationStore {
         return try await database.withTenant(tenant) { connection in
             let rows = try await connection.query(
                 """
-                SELECT e.department_code, e.escalation_id, e.task_id, e.issue_id, e.rung, e.action, e.deduction::float8, e.due_at, e.operation_id
-                FROM escalations e
-                WHERE e.due_at >= \(start) AND e.due_at < \(end) AND e.deduction > 0 AND e.state NOT IN ('draft', 'rejected')
-                ORDER BY e.department_code, e.escalation_id
+                SELECT department_code, escalation, deduction, task, issue, rung, action, points, due, operation FROM (
+                    SELECT e.department_code, e.escalation_id AS escalation, NULL::int8 AS deduction, e.task_id AS task, e.issue_id AS issue, e.rung,
+                           e.action, e.deduction::float8 AS points, e.due_at AS due, e.operation_id AS operation
+                    FROM escalations e
+                    WHERE e.due_at >= \(start) AND e.due_at < \(end) AND e.deduction > 0 AND e.state NOT IN ('draft', 'rejected')
+                    UNION ALL
+                    -- Spot checks' deductions (issue 9): a problem the ledgers missed, a false closure.
+                    SELECT d.department_code, NULL, d.deduction_id, NULL, d.issue_id, d.reason, 'spotCheck', d.points::float8, d.counted_at, NULL
+                    FROM assessment_deductions d
+                    WHERE d.counted_at >= \(start) AND d.counted_at < \(end)
+                ) items
+                ORDER BY department_code, escalation NULLS LAST, deduction
                 """, logger: database.logger)
             var byDepartment: [String: [DepartmentDeductions.Item]] = [:]
             var order: [String] = []
-            for try await r in rows.decode((String, Int64, Int64?, Int64?, String, String, Double, Date, Int64?).self) {
+            for try await r in rows.decode((String, Int64?, Int64?, Int64?, Int64?, String, String, Double, Date, Int64?).self) {
                 if byDepartment[r.0] == nil { order.append(r.0) }
                 byDepartment[r.0, default: []].append(
-                    .init(escalation: r.1, task: r.2, issue: r.3, operation: r.8, rung: r.4, action: r.5, points: r.6, dueAt: ISOMoment.format(r.7, in: zone)))
+                    .init(
+                        escalation: r.1, deduction: r.2, task: r.3, issue: r.4, operation: r.9, rung: r.5, action: r.6, points: r.7,
+                        dueAt: ISOMoment.format(r.8, in: zone)))
             }
             return order.map { code in
                 let items = byDepartment[code] ?? []

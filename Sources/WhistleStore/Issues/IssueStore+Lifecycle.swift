@@ -261,34 +261,47 @@ extension IssueStore {
                 tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.returnVisit", actor: actor, at: now,
                 details: ["satisfaction": satisfaction, "note": note ?? ""], on: connection, logger: logger)
             guard satisfaction == "dissatisfied", let listID else { return }
-            let closed = try await connection.query(
-                """
-                SELECT DISTINCT ON (department_code) department_code, role, rectify_working_days, acknowledge_hours
-                FROM tasks WHERE issue_id = \(issueID) AND state = 'closed' ORDER BY department_code, task_id DESC
-                """, logger: logger)
-            var again: [RoutedTask] = []
-            var rules: [String: String] = [:]
-            for try await (department, role, days, hours) in closed.decode((String, String, Int?, Int?).self) {
-                again.append(
-                    RoutedTask.assigned(
-                        department, role: TaskRole(rawValue: role) ?? .responsible,
-                        limits: DeadlineLimits(acknowledgeHours: hours, rectifyWorkingDays: days)))
-                rules[department] = "回访不满意，重新派单"
-            }
-            again.sort { $0.role < $1.role }
-            try await connection.query(
-                "UPDATE issues SET state = 'open', closed_at = NULL, reopened = reopened + 1 WHERE issue_id = \(issueID)", logger: logger)
-            try await EventLog.append(
-                tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.reopened", actor: actor, at: now,
-                details: ["reason": "dissatisfied", "departments": again.map(\.department).joined(separator: ",")], on: connection, logger: logger)
-            try await dispatch(
-                again, issue: issueID, decision: .triage(.noType, listVersion: nil), compound: compound, reportedAt: reportedAt, listID: listID,
-                tenant: tenant, routing: routing, now: now, actor: actor, rules: rules, on: connection)
+            _ = try await reopen(
+                issueID, compound: compound, reportedAt: reportedAt, listID: listID, why: "回访不满意，重新派单", details: ["reason": "dissatisfied"],
+                tenant: tenant, routing: routing, now: now, actor: actor, on: connection)
         }
         guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone, unmasked: unmasked) else {
             throw IssueError.notFound(issueID)
         }
         return record
+    }
+
+    /// Reopens a closed issue: the departments whose tasks were closed get new ones (same role and
+    /// limits, `why` as their rule), with an `issue.reopened` event carrying `details`. Returns them.
+    func reopen(
+        _ issueID: Int64, compound: String, reportedAt: Date, listID: Int64, why: String, details: [String: String], tenant: String,
+        routing: TenantRouting.Tenant, now: Date, actor: String, on connection: PostgresConnection
+    ) async throws -> [String] {
+        let logger = database.logger
+        let closed = try await connection.query(
+            """
+            SELECT DISTINCT ON (department_code) department_code, role, rectify_working_days, acknowledge_hours
+            FROM tasks WHERE issue_id = \(issueID) AND state = 'closed' ORDER BY department_code, task_id DESC
+            """, logger: logger)
+        var again: [RoutedTask] = []
+        for try await (department, role, days, hours) in closed.decode((String, String, Int?, Int?).self) {
+            again.append(
+                RoutedTask.assigned(
+                    department, role: TaskRole(rawValue: role) ?? .responsible, limits: DeadlineLimits(acknowledgeHours: hours, rectifyWorkingDays: days)))
+        }
+        again.sort { $0.role < $1.role }
+        try await connection.query(
+            "UPDATE issues SET state = 'open', closed_at = NULL, reopened = reopened + 1, row_version = row_version + 1 WHERE issue_id = \(issueID)",
+            logger: logger)
+        try await EventLog.append(
+            tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.reopened", actor: actor, at: now,
+            details: details.merging(["departments": again.map(\.department).joined(separator: ",")]) { first, _ in first }, on: connection,
+            logger: logger)
+        try await dispatch(
+            again, issue: issueID, decision: .triage(.noType, listVersion: nil), compound: compound, reportedAt: reportedAt, listID: listID,
+            tenant: tenant, routing: routing, now: now, actor: actor,
+            rules: Dictionary(again.map { ($0.department, why) }, uniquingKeysWith: { first, _ in first }), on: connection)
+        return again.map(\.department)
     }
 
     /// A department the office agreed was wrongly listed, for the next version of the list.
