@@ -95,6 +95,22 @@ struct DirectoryParsingTests {
         #expect(problems(Self.valid.replacingOccurrences(of: "role: principal", with: "role: boss")).first?.reason.contains("deputyInCharge") == true)
     }
 
+    @Test("a building's household numbers: a list, or floors by units per floor; a count that disagrees is refused")
+    func units() throws {
+        let listed = Self.valid.replacingOccurrences(
+            of: "                households: 10\n", with: "                units: {floors: 2, perFloor: 5}\n")
+        let building = try #require(try Directory.parse(listed, file: "directory.yaml").compounds.first?.compound.buildings.first)
+        #expect(building.units == ["101", "102", "103", "104", "105", "201", "202", "203", "204", "205"] && building.households == 10)
+        let list = Self.valid.replacingOccurrences(
+            of: "                households: 10\n", with: "                units: [\"1-101\", \"1-102\"]\n")
+        #expect(try Directory.parse(list, file: "directory.yaml").compounds.first?.compound.buildings.first?.households == 2)
+        let disagree = Self.valid.replacingOccurrences(
+            of: "                households: 10\n", with: "                households: 10\n                units: [a, b]\n")
+        #expect(problems(disagree).first?.reason.contains("2 units are listed") == true)
+        let twice = Self.valid.replacingOccurrences(of: "                households: 10\n", with: "                units: [a, a]\n")
+        #expect(problems(twice).first?.reason.contains("listed twice") == true)
+    }
+
     @Test("codes: lowercase letters, digits and hyphens")
     func codes() {
         #expect(Directory.isValidCode("chongqing-demo"))

@@ -80,6 +80,21 @@ struct FieldWorkTests {
             let b1 = (buildings["items"] as? [[String: Any]] ?? []).first { $0["building"] as? String == "b1" } ?? [:]
             #expect(b1["visited"] as? [String] == ["101", "102"] && b1["notVisited"] as? Int == 94)
             _ = try await call(client, .get, "\(base)/coverage", token: grid, expect: .forbidden)
+
+            // Where the directory lists a building's household numbers, those not yet visited are named,
+            // and a number it does not list is refused.
+            _ = try await call(
+                client, .post, visit, token: grid, #"{"compound": "sample-town-1-c2-a", "building": "b1", "household": "305", "visitor": "张网格"}"#,
+                expect: .created)
+            let wrong = try await call(
+                client, .post, visit, token: grid, #"{"compound": "sample-town-1-c2-a", "building": "b1", "household": "706", "visitor": "张网格"}"#,
+                expect: .unprocessableContent)
+            #expect((wrong["errors"] as? [[String: Any]])?.first?["field"] as? String == "household")
+            let numbered = try await call(client, .get, "\(base)/compounds/sample-town-1-c2-a/visits", token: office)
+            let c2b1 = (numbered["items"] as? [[String: Any]] ?? []).first { $0["building"] as? String == "b1" } ?? [:]
+            let left = c2b1["notVisitedUnits"] as? [String] ?? []
+            #expect(left.count == 29 && left.first == "101" && left.last == "605" && !left.contains("305"))
+            #expect(c2b1["notVisited"] as? Int == 29)
         }
     }
 

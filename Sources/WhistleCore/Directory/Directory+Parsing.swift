@@ -88,13 +88,33 @@ extension Directory {
         return value
     }
 
+    /// A building's household numbers: a list (`[101, 102, …]`), or `{floors: n, perFloor: m}`
+    /// for the usual numbering, floor then unit (101 … n0m).
+    private static func units(_ node: ConfigNode) throws(ConfigError) -> [String] {
+        guard let field = try node.optional("units") else { return [] }
+        if field.isMapping {
+            try field.allowKeys(["floors", "perFloor"])
+            let floors = try field.int("floors")
+            let perFloor = try field.int("perFloor")
+            guard (1...200).contains(floors), (1...99).contains(perFloor) else { throw field.error("floors 1–200 and perFloor 1–99") }
+            return (1...floors).flatMap { floor in (1...perFloor).map { String(format: "%d%02d", floor, $0) } }
+        }
+        let units = try field.strings()
+        guard Set(units).count == units.count else { throw field.error("a unit is listed twice") }
+        return units
+    }
+
     private static func parseCompound(_ node: ConfigNode) throws(ConfigError) -> Compound {
         try node.allowKeys(["code", "name", "address", "propertyCompany", "households", "sample", "buildings"])
         var buildings: [Building] = []
         for buildingNode in try node.list("buildings") {
-            try buildingNode.allowKeys(["code", "name", "households"])
-            buildings.append(
-                Building(code: try code(buildingNode), name: try buildingNode.string("name"), households: try count(buildingNode, "households")))
+            try buildingNode.allowKeys(["code", "name", "households", "units"])
+            let units = try self.units(buildingNode)
+            let households = try count(buildingNode, "households")
+            if let households, !units.isEmpty, households != units.count {
+                throw try buildingNode.required("households").error("\(households) households, but \(units.count) units are listed")
+            }
+            buildings.append(Building(code: try code(buildingNode), name: try buildingNode.string("name"), households: households, units: units))
         }
         return Compound(
             code: try code(node), name: try node.string("name"), address: try node.optionalString("address"),

@@ -125,11 +125,14 @@ public struct Building: Sendable, Hashable {
     public var code: String
     public var name: String
     public var households: Int?
+    /// The households' numbers (户号) where they are known, so that those not yet visited can be named.
+    public var units: [String]
 
-    public init(code: String, name: String, households: Int? = nil) {
+    public init(code: String, name: String, households: Int? = nil, units: [String] = []) {
         self.code = code
         self.name = name
-        self.households = households
+        self.households = households ?? (units.isEmpty ? nil : units.count)
+        self.units = units
     }
 }
 

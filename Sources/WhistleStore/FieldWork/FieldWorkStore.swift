@@ -104,6 +104,11 @@ public struct FieldWorkStore: Sendable {
             problems.append(.init(field: "building", reason: "小区“\(compound.name)”没有楼栋 '\(visit.building)'；楼栋：\(compound.buildings.map(\.code).joined(separator: ", "))"))
         }
         if visit.household.trimmingCharacters(in: .whitespaces).isEmpty { problems.append(.init(field: "household", reason: "须填写户号")) }
+        if let building = compound.buildings.first(where: { $0.code == visit.building }), !building.units.isEmpty,
+            !building.units.contains(visit.household)
+        {
+            problems.append(.init(field: "household", reason: "\(building.name)没有户号 '\(visit.household)'"))
+        }
         if visit.visitor.trimmingCharacters(in: .whitespaces).isEmpty { problems.append(.init(field: "visitor", reason: "须填写走访人")) }
         if visit.visitedAt > now.addingTimeInterval(300) { problems.append(.init(field: "visitedAt", reason: "走访时间不能晚于当前时间")) }
         guard problems.isEmpty else { throw FieldWorkError.invalid(problems) }
@@ -259,6 +264,8 @@ public struct FieldWorkStore: Sendable {
         public var households: Int?
         public var visited: [String]
         public var notVisited: Int?
+        /// The households not yet visited by number, where the directory lists them (`units`).
+        public var notVisitedUnits: [String]?
     }
 
     public func buildings(_ code: String, tenant: String, routing: TenantRouting.Tenant, from: Date?, to: Date?) async throws -> [BuildingCoverage] {
@@ -278,13 +285,16 @@ public struct FieldWorkStore: Sendable {
         }
         var result = compound.buildings.map { building in
             let done = visited[building.code] ?? []
+            let known = Set(building.units)
+            let listed = done.filter(known.contains).count
             return BuildingCoverage(
                 building: building.code, name: building.name, households: building.households, visited: done,
-                notVisited: building.households.map { max(0, $0 - done.count) })
+                notVisited: building.households.map { max(0, $0 - (known.isEmpty ? done.count : listed)) },
+                notVisitedUnits: known.isEmpty ? nil : building.units.filter { !done.contains($0) })
         }
         // Visits of buildings the directory does not list (a compound without buildings).
         for (building, done) in visited.sorted(by: { $0.key < $1.key }) where !compound.buildings.contains(where: { $0.code == building }) {
-            result.append(BuildingCoverage(building: building, name: building, households: nil, visited: done, notVisited: nil))
+            result.append(BuildingCoverage(building: building, name: building, households: nil, visited: done, notVisited: nil, notVisitedUnits: nil))
         }
         return result
     }
