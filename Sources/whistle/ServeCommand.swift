@@ -58,6 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
                     OperationLadder(routing: routing, onOutbox: { dispatcher.ring() }),
                 ]),
                 waitsForOpen: true, logger: common.makeLogger("whistle.scheduler"))
+            // Property companies' credit and the priority list, recorded as they change (issue 9).
+            let refresher = AssessmentRefresher(
+                database: database, routing: routing, waitsForOpen: true, logger: common.makeLogger("whistle.assessment"))
             for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: environment) + config.rosterWarnings(now: Date()) {
                 logger.warning("\(warning)")
             }
@@ -69,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
             let tenants = config.tenants
             let app = buildApplication(
                 context,
-                services: [dispatcher],
+                services: [dispatcher, refresher],
                 beforeServerStarts: [
                     {
                         let applied = try await migrator.migrate()
@@ -95,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
                         // The schema is in place: the scheduler may load its wheel and fire, the dispatcher deliver.
                         scheduler.open()
                         dispatcher.open()
+                        refresher.open()
                     }
                 ],
                 onServerRunning: { port in

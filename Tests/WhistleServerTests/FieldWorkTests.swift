@@ -227,4 +227,29 @@ struct FieldWorkTests {
             #expect(try await db.scalar("SELECT count(*)::int FROM events WHERE kind = 'compound.priorityLeft'", as: Int.self) == 1)
         }
     }
+
+    @Test("the refresher records a change of grade without anyone reading it, once")
+    func refresher() async throws {
+        let db = try await TestPostgres.migratedDatabase("credit_refresh")
+        try await db.loadSampleConfiguration()
+        let routing = TenantRouting(try ConfigDirectory.read(TestPostgres.configDirectory))
+        let office = try await db.token("wenchanghu", .office)
+        let clock = ManualClock(now: at("2026-03-02T09:00:00+08:00"))
+        let refresher = AssessmentRefresher(database: db.database, routing: routing, clock: clock, logger: logger)
+        #expect(await refresher.refreshAll() == routing.tenants.values.filter { !$0.directory.propertyCompanies.isEmpty }.count)
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            for n in 1...3 {
+                _ = try await call(
+                    client, .post, "\(base)/issues", token: office,
+                    #"{"channel": "hotline", "compound": "sample-town-1-c1-a", "type": "wy-1", "description": "物业服务投诉 \#(n)"}"#, expect: .created)
+            }
+        }
+        clock.advance(by: 900)
+        await refresher.refreshAll()
+        await refresher.refreshAll()
+        let changes = try await db.scalar(
+            "SELECT count(*)::int FROM events WHERE kind = 'company.gradeChanged' AND subject_id = 'pc-1' AND details->>'to' = 'A'", as: Int.self)
+        #expect(changes == 1)
+    }
 }
