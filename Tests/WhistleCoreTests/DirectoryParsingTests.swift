@@ -111,6 +111,14 @@ struct DirectoryParsingTests {
         #expect(problems(twice).first?.reason.contains("listed twice") == true)
     }
 
+    @Test("reporterChannels: channels by intake channel; an unknown intake channel is refused with its line")
+    func reporterChannels() throws {
+        let text = Self.valid + "reporterChannels:\n  hotline: [{kind: log}]\n"
+        #expect(try Directory.parse(text, file: "directory.yaml").reporterChannels["hotline"]?.first?.kind == .log)
+        let wrong = problems(Self.valid + "reporterChannels:\n  fax: [{kind: log}]\n")
+        #expect(wrong.first?.reason.contains("not an intake channel") == true)
+    }
+
     @Test("codes: lowercase letters, digits and hyphens")
     func codes() {
         #expect(Directory.isValidCode("chongqing-demo"))

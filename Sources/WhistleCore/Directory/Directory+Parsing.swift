@@ -5,9 +5,9 @@ extension Directory {
     /// reference problems (duplicate codes, unknown territories, shared aliases …) are all collected.
     public static func parse(_ text: String, file: String) throws(ConfigErrors) -> Directory {
         var problems: [ConfigError] = []
-        do {
+        do throws(ConfigError) {
             let root = try ConfigNode.parse(text, file: file)
-            try root.allowKeys(["tenant", "territories", "propertyCompanies", "departments", "defaultChannels"])
+            try root.allowKeys(["tenant", "territories", "propertyCompanies", "departments", "defaultChannels", "reporterChannels"])
             let tenant = try parseTenant(root.required("tenant"))
             var territoryNodes: [(Territory, ConfigNode)] = []
             for node in try root.list("territories") {
@@ -25,10 +25,18 @@ extension Directory {
             for node in try root.list("departments") {
                 departmentNodes.append((try parseDepartment(node), node))
             }
-            let directory = Directory(
+            var directory = Directory(
                 tenant: tenant, territories: territoryNodes.map(\.0),
                 propertyCompanies: companyNodes.map(\.0), departments: departmentNodes.map(\.0),
                 defaultChannels: try parseChannels(root.list("defaultChannels")))
+            if let node = try root.optional("reporterChannels") {
+                for key in try node.keys() {
+                    guard Channel(rawValue: key) != nil else {
+                        throw try node.required(key).error("'\(key)' is not an intake channel: \(Channel.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    directory.reporterChannels[key] = try parseChannels(node.list(key))
+                }
+            }
             problems = validate(directory, root: root, territories: territoryNodes, companies: companyNodes, departments: departmentNodes)
             if problems.isEmpty { return directory }
         } catch {

@@ -9,6 +9,9 @@ public struct Directory: Sendable, Hashable {
     public var departments: [Department]
     /// The channels of every department that names none of its own.
     public var defaultChannels: [NotifyChannel]
+    /// Where reporters hear the outcome of their reports, by the intake channel they came through
+    /// (the 12345 hotline's system, the app's push service …): `reporterChannels` in directory.yaml.
+    public var reporterChannels: [String: [NotifyChannel]] = [:]
 
     public init(
         tenant: Tenant, territories: [Territory], propertyCompanies: [PropertyCompany], departments: [Department],

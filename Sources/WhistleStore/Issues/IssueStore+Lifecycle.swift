@@ -182,7 +182,7 @@ extension IssueStore {
                 try await self.afterUpheldDispute(task: task, taskID: taskID, input: input, tenant: tenant, routing: routing, now: now, actor: actor, on: connection)
             }
             if action == .close {
-                try await self.closeIssueIfDone(task.issueID, tenant: tenant, now: now, on: connection)
+                try await self.closeIssueIfDone(task.issueID, tenant: tenant, routing: routing, now: now, on: connection)
             }
             return task.issueID
         }
@@ -224,7 +224,9 @@ extension IssueStore {
         }
     }
 
-    private func closeIssueIfDone(_ issueID: Int64, tenant: String, now: Date, on connection: PostgresConnection) async throws {
+    private func closeIssueIfDone(
+        _ issueID: Int64, tenant: String, routing: TenantRouting.Tenant, now: Date, on connection: PostgresConnection
+    ) async throws {
         let logger = database.logger
         let rows = try await connection.query(
             """
@@ -233,10 +235,13 @@ extension IssueStore {
               AND NOT EXISTS (SELECT 1 FROM tasks WHERE issue_id = \(issueID) AND state NOT IN ('closed', 'withdrawn'))
             RETURNING issue_id
             """, logger: logger)
-        for try await _ in rows.decode(Int64.self) {
-            try await EventLog.append(
-                tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.closed", actor: "whistle", at: now, on: connection, logger: logger)
-        }
+        var closed = false
+        for try await _ in rows.decode(Int64.self) { closed = true }
+        guard closed else { return }
+        try await EventLog.append(
+            tenant: tenant, subject: ("issue", String(issueID)), kind: "issue.closed", actor: "whistle", at: now, on: connection, logger: logger)
+        // Its reporters, and those of the issues merged into it, hear the outcome.
+        try await notifyReporters(of: issueID, outcome: .closed, tenant: tenant, routing: routing, now: now, on: connection)
     }
 
     /// 回访: the reporter's satisfaction with a closed issue; 不满意 reopens it with new tasks for the

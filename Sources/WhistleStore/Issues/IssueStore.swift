@@ -232,6 +232,11 @@ public struct IssueStore: Sendable {
             try await EventLog.append(
                 tenant: tenant, subject: ("issue", String(targetID)), kind: "issue.mergedFrom", actor: actor, at: now,
                 details: ["from": String(issueID)], on: connection, logger: logger)
+            try await self.notifyReporters(of: issueID, outcome: .merged(into: targetID), tenant: tenant, routing: routing, now: now, on: connection)
+            // Merged into an issue already closed: its reporter hears that outcome at once.
+            if targetState == "closed" {
+                try await self.notifyReporters(of: issueID, outcome: .closed, tenant: tenant, routing: routing, now: now, on: connection)
+            }
         }
         guard let record = try await issue(issueID, tenant: tenant, zone: routing.timeZone, unmasked: unmasked) else {
             throw IssueError.notFound(issueID)

@@ -53,7 +53,9 @@ public final class NotificationDispatcher: Service, Sendable {
         for (tenant, entry) in routing.tenants {
             var byEndpoint: [String: NotifyChannel] = [:]
             let directory = entry.directory
-            let all = directory.defaultChannels + directory.departments.flatMap { $0.channels + $0.people.flatMap(\.channels) }
+            let all =
+                directory.defaultChannels + directory.departments.flatMap { $0.channels + $0.people.flatMap(\.channels) }
+                + directory.reporterChannels.values.flatMap { $0 }
             for channel in all { byEndpoint["\(channel.kind.rawValue) \(channel.endpoint)"] = channel }
             channels[tenant] = byEndpoint
         }
