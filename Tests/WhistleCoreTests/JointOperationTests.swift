@@ -41,6 +41,7 @@ struct JointOperationCoreTests {
             start: at("2026-10-12T09:00:00+08:00"), end: at("2026-10-12T12:00:00+08:00"), confirmDue: at("2026-09-29T17:30:00+08:00"), timeZone: zone)
         let summons = OperationNotice.summons(facts).text()
         for part in ["#3", "一号小区", "清理消防通道", "某镇", "执法五队", "报到确认"] { #expect(summons.contains(part), "\(part)") }
+        #expect(summons.contains("牵头单位：某镇；参加单位：执法五队。"))
         let urge = EscalationRung(code: "urge", action: .urge, anchor: .acknowledgeDue, targets: [.deputyInCharge], deduction: 0.5)
         let pressed = OperationNotice.unconfirmed(facts, department: "市场监管局", rung: urge, people: ["分管负责人"])
         #expect(pressed.title == "联合整治报到催办")

@@ -105,7 +105,7 @@ public enum OperationNotice {
             lines: [
                 "联合整治 #\(facts.id)“\(facts.title)”定于 \(facts.moment(facts.start))至\(facts.moment(facts.end)) 在\(facts.place)开展。",
                 "目的：\(facts.purpose)",
-                "牵头单位：\(facts.lead)；参加单位：\(facts.participants.joined(separator: "、"))。",
+                "牵头单位：\(facts.lead)；参加单位：\(facts.participants.filter { $0 != facts.lead }.joined(separator: "、"))。",
                 "请于 \(facts.moment(facts.confirmDue)) 前报到确认。",
             ])
     }
