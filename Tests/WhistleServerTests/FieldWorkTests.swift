@@ -252,4 +252,32 @@ struct FieldWorkTests {
             "SELECT count(*)::int FROM events WHERE kind = 'company.gradeChanged' AND subject_id = 'pc-1' AND details->>'to' = 'A'", as: Int.self)
         #expect(changes == 1)
     }
+
+    @Test("a type the liability list tags 计入物业信用 counts against the company whatever its class")
+    func listMarkedType() async throws {
+        let db = try await TestPostgres.migratedDatabase("credit_marked")
+        try await db.loadSampleConfiguration()
+        var config = try ConfigDirectory.read(TestPostgres.configDirectory)
+        let index = try #require(config.tenants.firstIndex { $0.directory.tenant.code == "wenchanghu" })
+        var lists = config.tenants[index].lists.versions
+        for n in lists.indices {
+            for t in lists[n].types.indices where lists[n].types[t].code == "sb-2" { lists[n].types[t].tags.append(TenantRouting.companyTag) }
+        }
+        config.tenants[index].lists = try LiabilityCatalog(lists)
+        let routing = TenantRouting(config)
+        #expect(routing.tenants["wenchanghu"]?.companyTypes == ["sb-2"])
+        let office = try await db.token("wenchanghu", .office)
+        let app = try testApplication(db, routing: routing, clock: { self.at("2026-03-02T09:00:00+08:00") })
+        try await app.test(.router) { client in
+            let marked = try await call(
+                client, .post, "\(base)/issues", token: office,
+                #"{"channel": "hotline", "compound": "sample-town-1-c1-a", "type": "sb-2", "description": "电梯故障无人维修"}"#, expect: .created)
+            _ = try await call(
+                client, .post, "\(base)/issues", token: office,
+                #"{"channel": "hotline", "compound": "sample-town-1-c1-a", "type": "sb-1", "description": "停水"}"#, expect: .created)
+            let all = try await call(client, .get, "\(base)/companies", token: office)
+            let pc1 = (all["items"] as? [[String: Any]] ?? []).first { $0["company"] as? String == "pc-1" } ?? [:]
+            #expect((pc1["items"] as? [[String: Any]] ?? []).map { ($0["issue"] as? NSNumber)?.int64Value } == [(marked["id"] as? NSNumber)?.int64Value])
+        }
+    }
 }

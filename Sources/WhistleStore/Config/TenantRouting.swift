@@ -22,6 +22,9 @@ public struct TenantRouting: Sendable {
         public var assessment: AssessmentRules = .standard
         /// Each type's class, by code, over every list version (the newest wins).
         public var typeClasses: [String: String] = [:]
+        /// Types the liability lists mark as counting against the compound's property company
+        /// (the tag `计入物业信用`), whatever their class.
+        public var companyTypes: Set<String> = []
 
         public var directory: Directory { router.directory }
 
@@ -52,10 +55,14 @@ public struct TenantRouting: Sendable {
                 departmentNames: Dictionary(files.directory.departments.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
                 ladder: files.escalation, ladderChecksum: files.escalation.checksum, rosters: files.rosters, assessment: files.assessment,
                 typeClasses: Dictionary(
-                    files.lists.versions.flatMap { list in list.types.map { ($0.code, $0.problemClass.rawValue) } }, uniquingKeysWith: { _, newer in newer }))
+                    files.lists.versions.flatMap { list in list.types.map { ($0.code, $0.problemClass.rawValue) } }, uniquingKeysWith: { _, newer in newer }),
+                companyTypes: Set(files.lists.versions.flatMap { list in list.types.filter { $0.tags.contains(Self.companyTag) }.map(\.code) }))
         }
         self.tenants = tenants
     }
+
+    /// The tag by which a liability list marks a type as counting against property companies' credit.
+    public static let companyTag = "计入物业信用"
 
     public static let empty = TenantRouting(tenants: [:])
 

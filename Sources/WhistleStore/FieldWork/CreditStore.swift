@@ -55,7 +55,9 @@ public struct CreditStore: Sendable {
     public func refresh(tenant: String, routing: TenantRouting.Tenant, now: Date) async throws -> (companies: [CompanyCredit], priority: [PriorityCompound]) {
         let logger = database.logger
         let directory = routing.directory
-        let rules = routing.assessment
+        var rules = routing.assessment
+        // Types the lists mark count against the company beside those assessment.yaml names.
+        rules.credit.countedTypes += routing.companyTypes.sorted()
         let zone = routing.timeZone
         let compounds = directory.compounds.map { (code: $0.compound.code, company: $0.compound.propertyCompany) }
         let compoundNames = Dictionary(directory.compounds.map { ($0.compound.code, $0.compound.name) }, uniquingKeysWith: { first, _ in first })
