@@ -41,6 +41,7 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(own, .recordVisit) == (role != .leader))
         #expect(AccessPolicy.allows(own, .readFieldWork) == (role != .reporter))
         #expect(AccessPolicy.allows(own, .spotCheck) == office)
+        #expect(AccessPolicy.allows(own, .exportLedger) == (role != .reporter))
         // A team's roster: its scheduler and leader, or the office, change it.
         #expect(AccessPolicy.allows(own, .manageRoster(team: "zjj")) == (office || role == .scheduler || role == .departmentLeader))
         #expect(AccessPolicy.allows(own, .manageRoster(team: "gaj")) == office)

@@ -64,32 +64,15 @@ struct TeamRosterAPITests {
         }
     }
 
-    /// The summaries of the feed's events, as Python's icalendar reads them (`scripts/ensure-icalendar` installs it).
+    /// The summaries of the feed's events, as Python's icalendar reads them (`scripts/ensure-python-libs` installs it).
     static func pythonICalendarEvents(_ feed: String) throws -> [String] {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-feed-\(UUID().uuidString).ics")
         try feed.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let repository = TestPostgres.configDirectory.deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
+        let (status, data, problem) = try Python.run(
             "import sys, icalendar\ncal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\nfor e in cal.walk('VEVENT'):\n    assert e.decoded('dtend') > e.decoded('dtstart')\n    print(str(e.get('summary')))",
-            file.path,
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        let local = repository.appendingPathComponent(".build/python").path
-        environment["PYTHONPATH"] = environment["PYTHONPATH"].map { "\(local):\($0)" } ?? local
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python's icalendar refused the feed (run scripts/ensure-icalendar): \(problem)")
+            arguments: [file.path])
+        try #require(status == 0, "python's icalendar refused the feed (run scripts/ensure-python-libs): \(problem)")
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }

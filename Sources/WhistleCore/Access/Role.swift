@@ -95,6 +95,8 @@ public enum AccessPolicy {
         case readFieldWork
         /// Draw spot checks and record their findings (the office).
         case spotCheck
+        /// Export the ledgers (台账).
+        case exportLedger
     }
 
     /// The department side of a task's lifecycle.
@@ -140,6 +142,8 @@ public enum AccessPolicy {
             return role != .reporter
         case .spotCheck:
             return role == .admin || role == .office
+        case .exportLedger:
+            return role != .reporter
         case .manageRoster(let team):
             return role == .admin || role == .office || ((role == .scheduler || role == .departmentLeader) && principal.department == team)
         case .confirmOperation(let department):

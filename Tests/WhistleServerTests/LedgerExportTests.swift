@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import WhistleCore
+import WhistleStore
+import WhistleTestSupport
+
+/// Seed 000's 附件2 as exported (issue 7, first layout): the .xlsx re-opens in openpyxl with the
+/// title, heading line, headers, merged group cells and rows; the CSV starts with a BOM.
+@Suite("Ledger export: 000 附件2")
+struct LedgerExportTests {
+    let base = "/v1/tenants/wenchanghu"
+
+    func post(_ client: some TestClientProtocol, token: String, _ body: String) async throws {
+        try await client.execute(
+            uri: "\(base)/issues", method: .post, headers: [.authorization: "Bearer \(token)"], body: ByteBuffer(string: body)
+        ) { response in #expect(response.status == .created, "\(String(buffer: response.body))") }
+    }
+
+    /// The sheet as openpyxl reads it: rows of cell values, merged ranges and column widths.
+    static func openpyxl(_ data: Data) throws -> [String: Any] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-ledger-\(UUID().uuidString).xlsx")
+        try data.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = """
+            import sys, json, openpyxl
+            wb = openpyxl.load_workbook(sys.argv[1])
+            ws = wb.active
+            rows = [[("" if c is None else str(c)) for c in row] for row in ws.iter_rows(values_only=True)]
+            merged = sorted(str(r) for r in ws.merged_cells.ranges)
+            widths = {k: v.width for k, v in ws.column_dimensions.items()}
+            print(json.dumps({"title": ws.title, "rows": rows, "merged": merged, "widthC": widths.get("C")}, ensure_ascii=False))
+            """
+        let (status, data, problem) = try Python.run(script, arguments: [file.path])
+        try #require(status == 0, "openpyxl could not read the ledger (run scripts/ensure-python-libs): \(problem)")
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test("grouped by the four classes with merged 问题类型 cells, numbered per group; CSV with a BOM; other classes left out")
+    func inspectionLedger() async throws {
+        let db = try await TestPostgres.migratedDatabase("ledger_inspection")
+        try await db.loadSampleConfiguration()
+        let routing = TenantRouting(try ConfigDirectory.read(TestPostgres.configDirectory))
+        let office = try await db.token("wenchanghu", .office)
+        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        let app = try testApplication(db, routing: routing, clock: { ISOMoment.parse("2026-03-10T09:00:00+08:00", in: zone)! })
+        try await app.test(.router) { client in
+            let reports: [(String, String, String)] = [
+                ("sb-1", "2026-02-03T09:00:00+08:00", "水泵房漏水"),
+                ("hj-1", "2026-02-04T09:00:00+08:00", "楼顶浮尘"),
+                ("sb-2", "2026-02-05T09:00:00+08:00", "电梯困人"),
+                ("wy-1", "2026-02-06T09:00:00+08:00", "保洁不到位"),  // 物业服务类: not in 附件2
+            ]
+            for (type, at, text) in reports {
+                try await post(
+                    client, token: office,
+                    #"{"channel": "inspection", "compound": "sample-town-1-c1-a", "type": "\#(type)", "reportedAt": "\#(at)", "description": "\#(text)"}"#)
+            }
+            let xlsx = try await client.execute(
+                uri: "\(base)/ledgers/inspection.xlsx?from=2026-02-01T00:00:00%2B08:00&to=2026-03-01T00:00:00%2B08:00&contact=张三&phone=0533-1234567",
+                method: .get, headers: [.authorization: "Bearer \(office)"]
+            ) { response -> Data in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                return Data(buffer: response.body)
+            }
+            let sheet = try Self.openpyxl(xlsx)
+            let rows = sheet["rows"] as? [[String]] ?? []
+            #expect(rows.first?.first == "小区物业管理问题排查整治台账")
+            #expect(rows[1].first?.contains("联系人：张三") == true && rows[1].first?.contains("联系电话：0533-1234567") == true)
+            #expect(rows[2] == ["问题类型", "序号", "问题描述", "排查时间（年月日）", "问题照片", "整改措施", "整改时限", "整改情况", "责任人"])
+            // 环境秩序类 first, then 设施设备类 (two, numbered 1 and 2, the type cell merged down).
+            #expect(rows.dropFirst(3).map { $0[2] } == ["楼顶浮尘", "水泵房漏水", "电梯困人"])
+            #expect(rows[3][0] == "环境秩序类" && rows[4][0] == "设施设备类" && rows[5][0] == "")
+            #expect(rows.dropFirst(3).map { $0[1] } == ["1", "1", "2"])
+            #expect(rows[4][3] == "2026年2月3日" && rows[4][7] == "待签收" && rows[4][8].contains("示例镇一"))
+            #expect((sheet["merged"] as? [String]) == ["A1:I1", "A2:I2", "A4:A4", "A5:A6"].filter { $0 != "A4:A4" })
+            #expect((sheet["widthC"] as? NSNumber)?.doubleValue == 40)
+
+            let csv = try await client.execute(
+                uri: "\(base)/ledgers/inspection.csv?from=2026-02-01T00:00:00%2B08:00&to=2026-03-01T00:00:00%2B08:00", method: .get,
+                headers: [.authorization: "Bearer \(office)"]
+            ) { String(buffer: $0.body) }
+            #expect(csv.hasPrefix("\u{FEFF}小区物业管理问题排查整治台账\r\n"))
+            #expect(csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == 6)
+            try await client.execute(uri: "\(base)/ledgers/visits.xlsx", method: .get, headers: [.authorization: "Bearer \(office)"]) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test("the writer streams: many rows, each group merged, the archive valid for openpyxl")
+    func manyRows() throws {
+        var writer = LedgerWriter(format: .xlsx, district: "测试区", contact: "", phone: "", date: "2026年3月1日")
+        var bytes = writer.start()
+        for n in 0..<3000 {
+            let cls = LedgerWriter.inspectionClasses[n / 750].rawValue
+            bytes += writer.add(
+                LedgerRow(
+                    issue: Int64(n), problemClass: cls, description: "问题 <\(n)> & \"引号\"", reportedAt: "2026年2月1日", photos: [], measures: "",
+                    deadline: "", progress: "待签收", responsible: "示例镇"))
+        }
+        bytes += writer.finish()
+        let sheet = try Self.openpyxl(Data(bytes))
+        let rows = sheet["rows"] as? [[String]] ?? []
+        #expect(rows.count == 3003)
+        #expect(rows[3][2] == "问题 <0> & \"引号\"")
+        #expect((sheet["merged"] as? [String] ?? []).contains("A754:A1503"))
+    }
+}
