@@ -76,7 +76,9 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
     FieldWorkRoutes(
         routing: context.routing, store: FieldWorkStore(database: context.database), credit: CreditStore(database: context.database), clock: context.clock
     ).add(to: tenants)
-    LedgerRoutes(routing: context.routing, store: LedgerStore(database: context.database), clock: context.clock).add(to: tenants)
+    LedgerRoutes(
+        routing: context.routing, store: LedgerStore(database: context.database), fieldWork: FieldWorkStore(database: context.database), clock: context.clock
+    ).add(to: tenants)
     return router
 }
 

@@ -3,23 +3,26 @@ import Hummingbird
 import WhistleCore
 import WhistleStore
 
-/// The ledgers (台账) in the seeds' layouts, streamed as `.xlsx` or CSV: so far seed 000's 附件2,
-/// the inspection-and-rectification ledger (`ledgers/inspection.xlsx|csv`).
+/// The ledgers (台账) in the seeds' layouts, streamed as `.xlsx` or CSV: so far seed 000's 附件2
+/// (`ledgers/inspection.xlsx|csv`) and 附件3 with its platform line (`ledgers/visits.xlsx|csv`).
 struct LedgerRoutes: Sendable {
     let routing: TenantRouting
     let store: LedgerStore
+    let fieldWork: FieldWorkStore
     let clock: @Sendable () -> Date
+
+    static let layouts = [LedgerLayout.inspection, .visits]
 
     func add(to tenants: RouterGroup<WhistleRequestContext>) {
         tenants.get("ledgers/:file") { request, context -> Response in
-            _ = try context.require(.exportLedger)
+            let principal = try context.require(.exportLedger)
             let (tenant, routing) = try self.routing.tenant(context)
             let file = context.parameters.get("file") ?? ""
-            let format: LedgerWriter.Format
-            switch file {
-            case "inspection.xlsx": format = .xlsx
-            case "inspection.csv": format = .csv
-            default: throw Problem.notFound("没有台账“\(file)”;可用:inspection.xlsx, inspection.csv(附件2 排查整治台账)")
+            let parts = file.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let layout = Self.layouts.first(where: { $0.code == parts[0] }), let format = LedgerWriter.Format(rawValue: parts[1])
+            else {
+                let known = Self.layouts.flatMap { ["\($0.code).xlsx", "\($0.code).csv"] }.joined(separator: ", ")
+                throw Problem.notFound("没有台账“\(file)”;可用:\(known)")
             }
             let query = request.uri.queryParameters
             let zone = routing.timeZone
@@ -28,6 +31,12 @@ struct LedgerRoutes: Sendable {
             let to = try RequestBody.moment(query["to"].map(String.init), field: "to", zone: zone) ?? now
             guard to > from else { throw Problem.invalidParameter("to", "须晚于 from") }
             let territory = query["territory"].map(String.init)
+            let compound = query["compound"].map(String.init)
+            if let compound, !routing.directory.compounds.contains(where: { $0.compound.code == compound }) {
+                throw Problem.invalidParameter("compound", "没有代码为 '\(compound)' 的小区")
+            }
+            let compounds = routing.directory.compounds
+                .filter { (territory == nil || $0.territory == territory) && (compound == nil || $0.compound.code == compound) }.map(\.compound.code)
             let district: String
             if let territory {
                 guard let town = routing.directory.territories.first(where: { $0.code == territory }) else {
@@ -41,35 +50,50 @@ struct LedgerRoutes: Sendable {
             calendar.timeZone = zone
             let today = calendar.dateComponents([.year, .month, .day], from: now)
             let writer = LedgerWriter(
-                format: format, district: district, contact: query["contact"].map(String.init) ?? "", phone: query["phone"].map(String.init) ?? "",
+                layout: layout, format: format, district: district, contact: query["contact"].map(String.init) ?? "", phone: query["phone"].map(String.init) ?? "",
                 date: "\(today.year!)年\(today.month!)月\(today.day!)日")
             let host = request.head.authority.map { "http://\($0)" } ?? ""
             let photoURL: @Sendable (String) -> String = { "\(host)/v1/tenants/\(tenant)/photos/\($0)" }
             let store = self.store
+            let unmasked = AccessPolicy.allows(principal, .seePersonalData)
+            // 附件3's foot: households of the compounds and those registered on the platform (from the visits).
+            var footer: String?
+            if layout == .visits {
+                let rows = try await fieldWork.coverage(tenant: tenant, routing: routing, from: nil, to: nil)
+                    .filter { $0.level == "compound" && compounds.contains($0.code) }
+                let households = rows.compactMap(\.households).reduce(0, +)
+                footer = "智慧物业综合信息平台注册户数（小区共 \(households) 户，已注册 \(rows.map(\.registered).reduce(0, +)) 户）"
+            }
+            let scope = LedgerStore.Scope(from: from, to: to, compounds: compounds)
+            let foot = footer
             // Page by page: the ledger is never held whole, whatever its length.
             let body = ResponseBody { output in
                 var ledger = writer
                 try await output.write(ByteBuffer(bytes: ledger.start()))
                 var cursor: LedgerStore.Cursor?
                 repeat {
-                    let page = try await store.inspectionPage(
-                        tenant: tenant, routing: routing, from: from, to: to, territory: territory, after: cursor, photoURL: photoURL)
+                    let page = try await store.page(
+                        layout, tenant: tenant, routing: routing, scope: scope, after: cursor, unmasked: unmasked, photoURL: photoURL)
                     var bytes: [UInt8] = []
                     for row in page.rows { bytes += ledger.add(row) }
                     if !bytes.isEmpty { try await output.write(ByteBuffer(bytes: bytes)) }
                     cursor = page.next
                 } while cursor != nil
-                try await output.write(ByteBuffer(bytes: ledger.finish()))
+                try await output.write(ByteBuffer(bytes: ledger.finish(footer: foot)))
                 try await output.finish(nil)
             }
             let type = format == .xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8"
-            let name = "inspection-ledger.\(format.rawValue)"
+            let name = "\(layout.code)-ledger.\(format.rawValue)"
             return Response(
                 status: .ok,
                 headers: [
                     .contentType: type,
-                    .contentDisposition: "attachment; filename=\"\(name)\"; filename*=UTF-8''%E6%8E%92%E6%9F%A5%E6%95%B4%E6%B2%BB%E5%8F%B0%E8%B4%A6.\(format.rawValue)",
+                    .contentDisposition: "attachment; filename=\"\(name)\"; filename*=UTF-8''\(Self.percentEncoded(layout.sheetName)).\(format.rawValue)",
                 ], body: body)
         }
+    }
+
+    static func percentEncoded(_ text: String) -> String {
+        text.utf8.map { String(format: "%%%02X", $0) }.joined()
     }
 }

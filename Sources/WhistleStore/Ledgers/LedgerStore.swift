@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 import WhistleCore
 
-/// Reads ledgers' rows from the database as a stream, in the order a layout groups them, so that
-/// an export of any length never holds the ledger in memory.
+/// Reads ledgers' rows from the database by keyset pages, in the order a layout groups them, so
+/// that an export of any length holds one page at a time.
 public struct LedgerStore: Sendable {
     public let database: Database
 
@@ -19,22 +19,38 @@ public struct LedgerStore: Sendable {
         var issue: Int64
     }
 
-    /// One page of seed 000's 附件2 rows: the issues of the four inspection classes reported in
-    /// `[from, to)` (of `territory`'s compounds, or all), grouped by class in the ledger's order,
-    /// then by time; pages follow each other by keyset, so a long export holds one page at a time.
-    /// - Parameter photoURL: the link of a photo, by its SHA-256.
-    public func inspectionPage(
-        tenant: String, routing: TenantRouting.Tenant, from: Date, to: Date, territory: String?, after cursor: Cursor?, limit: Int = 500,
-        photoURL: @Sendable (String) -> String
+    /// What a ledger covers: reports in `[from, to)` of `compounds`.
+    public struct Scope: Sendable, Hashable {
+        public var from: Date
+        public var to: Date
+        public var compounds: [String]
+
+        public init(from: Date, to: Date, compounds: [String]) {
+            self.from = from
+            self.to = to
+            self.compounds = compounds
+        }
+    }
+
+    /// One page of `layout`'s rows: the issues of its classes (000 附件3: those found by visits),
+    /// grouped by class in the layout's order, then by report time.
+    /// - Parameters:
+    ///   - photoURL: the link of a photo, by its SHA-256.
+    ///   - unmasked: whether the reader may see owners' names.
+    public func page(
+        _ layout: LedgerLayout, tenant: String, routing: TenantRouting.Tenant, scope: Scope, after cursor: Cursor?, limit: Int = 500,
+        unmasked: Bool = false, photoURL: @escaping @Sendable (String) -> String
     ) async throws -> (rows: [LedgerRow], next: Cursor?) {
         let zone = routing.timeZone
-        let ranks = Dictionary(LedgerWriter.inspectionClasses.enumerated().map { ($1.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
+        let ranks = Dictionary(layout.groups.enumerated().map { ($1.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         let typed = routing.typeClasses.filter { ranks[$0.value] != nil }.sorted { $0.key < $1.key }
         let types = typed.map(\.key)
         let typeRanks = typed.map { ranks[$0.value] ?? 0 }
         let typeClasses = typed.map(\.value)
-        let compounds = routing.directory.compounds.filter { territory == nil || $0.territory == territory }.map(\.compound.code)
         let names = routing.departmentNames
+        let buildings = Dictionary(
+            routing.directory.compounds.flatMap { entry in entry.compound.buildings.map { ("\(entry.compound.code)/\($0.code)", $0.name) } },
+            uniquingKeysWith: { first, _ in first })
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         func day(_ date: Date) -> String {
@@ -42,11 +58,13 @@ public struct LedgerStore: Sendable {
             return "\(c.year!)年\(c.month!)月\(c.day!)日"
         }
         let (afterRank, afterAt, afterIssue) = (cursor?.rank ?? -1, cursor?.reportedAt ?? Date(timeIntervalSince1970: 0), cursor?.issue ?? 0)
+        let visitsOnly = layout.code == LedgerLayout.visits.code
         let page = try await database.withTenant(tenant) { connection -> [(LedgerRow, Cursor)] in
             let rows = try await connection.query(
                 """
                 WITH ranked AS (SELECT * FROM unnest(\(types)::text[], \(typeRanks)::int[], \(typeClasses)::text[]) AS r(type, rank, class))
-                SELECT i.issue_id, r.class, i.description, i.reported_at, r.rank,
+                SELECT i.issue_id, r.class, r.rank, i.description, i.reported_at, i.compound_code, coalesce(i.building_code, ''), coalesce(i.household, ''),
+                       coalesce(i.reporter->>'name', ''), coalesce(i.channel_details->>'走访人', ''), coalesce(i.satisfaction, ''),
                        coalesce((SELECT array_agg(e.sha256 ORDER BY e.evidence_id) FROM evidence e
                                  WHERE e.tenant_id = i.tenant_id AND e.issue_id = i.issue_id AND e.kind = 'before'), '{}'),
                        coalesce((SELECT string_agg(t.measures, '；' ORDER BY t.task_id) FROM tasks t
@@ -64,30 +82,31 @@ public struct LedgerStore: Sendable {
                        coalesce((SELECT array_agg(t.department_code ORDER BY t.task_id) FROM tasks t
                                  WHERE t.issue_id = i.issue_id AND t.state <> 'withdrawn'), '{}')
                 FROM issues i JOIN ranked r ON r.type = i.issue_type
-                WHERE i.state <> 'merged' AND i.reported_at >= \(from) AND i.reported_at < \(to) AND i.compound_code = ANY(\(compounds))
+                WHERE i.state <> 'merged' AND i.reported_at >= \(scope.from) AND i.reported_at < \(scope.to) AND i.compound_code = ANY(\(scope.compounds))
+                  AND (NOT \(visitsOnly) OR i.channel = 'visit')
                   AND (r.rank, i.reported_at, i.issue_id) > (\(afterRank), \(afterAt), \(afterIssue))
                 ORDER BY r.rank, i.reported_at, i.issue_id
                 LIMIT \(limit)
                 """, logger: database.logger)
             var page: [(LedgerRow, Cursor)] = []
-            for try await r in rows.decode((Int64, String, String, Date, Int, [String], String, Date?, String, [String]).self) {
+            for try await r in rows.decode(
+                (Int64, String, Int, String, Date, String, String, String, String, String, String, [String], String, Date?, String, [String]).self)
+            {
                 var departments: [String] = []
-                for code in r.9 where !departments.contains(names[code] ?? code) { departments.append(names[code] ?? code) }
-                page.append(
-                    (
-                        LedgerRow(
-                            issue: r.0, problemClass: r.1, description: r.2, reportedAt: day(r.3), photos: r.5, measures: r.6,
-                            deadline: r.7.map(day) ?? "", progress: r.8, responsible: departments.joined(separator: "、")),
-                        Cursor(rank: r.4, reportedAt: r.3, issue: r.0)
-                    ))
+                for code in r.15 where !departments.contains(names[code] ?? code) { departments.append(names[code] ?? code) }
+                let cells: [String]
+                if visitsOnly {
+                    let building = r.6.isEmpty ? "" : buildings["\(r.5)/\(r.6)"] ?? r.6
+                    let owner = unmasked ? r.8 : (IssueIntake.mask(name: r.8.isEmpty ? nil : r.8) ?? "")
+                    let satisfied = r.10 == "dissatisfied" ? "否" : r.10.isEmpty ? "" : "是"
+                    cells = [building + r.7, owner, r.3, r.13.map(day) ?? "", r.9.isEmpty ? departments.joined(separator: "、") : r.9, satisfied]
+                } else {
+                    cells = [r.3, day(r.4), r.11.map(photoURL).joined(separator: "\n"), r.12, r.13.map(day) ?? "", r.14, departments.joined(separator: "、")]
+                }
+                page.append((LedgerRow(issue: r.0, problemClass: r.1, cells: cells), Cursor(rank: r.2, reportedAt: r.4, issue: r.0)))
             }
             return page
         }
-        let rows = page.map { entry in
-            var row = entry.0
-            row.photos = row.photos.map(photoURL)
-            return row
-        }
-        return (rows, page.count == limit ? page.last?.1 : nil)
+        return (page.map(\.0), page.count == limit ? page.last?.1 : nil)
     }
 }
