@@ -151,4 +151,47 @@ struct LedgerExportTests {
             #expect(try await ledger(leader)[3][3] == "李*")
         }
     }
+
+    @Test("003 附件2: one ledger per 攻坚行动, one numbered project per compound with its cells merged down its problems, each problem numbered within it")
+    func campaignLedger() async throws {
+        let db = try await TestPostgres.migratedDatabase("ledger_campaign")
+        try await db.loadSampleConfiguration()
+        let routing = TenantRouting(try ConfigDirectory.read(TestPostgres.configDirectory))
+        let office = try await db.token("zaozhuang", .office)
+        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        let app = try testApplication(db, routing: routing, clock: { ISOMoment.parse("2020-05-10T09:00:00+08:00", in: zone)! })
+        let zz = "/v1/tenants/zaozhuang"
+        try await app.test(.router) { client in
+            for (compound, type, at, text) in [
+                ("sample-street-1-c1-b", "tc-1", "2020-04-02T09:00:00+08:00", "消防通道停车"), ("sample-street-1-c1-a", "tc-1", "2020-04-03T09:00:00+08:00", "占用绿地停车"),
+                ("sample-street-1-c1-a", "tc-2", "2020-04-04T09:00:00+08:00", "非机动车乱停"), ("sample-street-1-c1-a", "hw-1", "2020-04-05T09:00:00+08:00", "垃圾未清运"),
+            ] {
+                try await client.execute(
+                    uri: "\(zz)/issues", method: .post, headers: [.authorization: "Bearer \(office)"],
+                    body: ByteBuffer(string: #"{"channel": "inspection", "compound": "\#(compound)", "type": "\#(type)", "reportedAt": "\#(at)", "description": "\#(text)"}"#)
+                ) { #expect($0.status == .created, "\(String(buffer: $0.body))") }
+            }
+            let data = try await client.execute(
+                uri: "\(zz)/ledgers/campaign.xlsx?campaign=%E8%BD%A6%E8%BE%86%E5%81%9C%E6%94%BE", method: .get, headers: [.authorization: "Bearer \(office)"]
+            ) { response -> Data in
+                #expect(response.status == .ok)
+                return Data(buffer: response.body)
+            }
+            let sheet = try Self.openpyxl(data)
+            let rows = sheet["rows"] as? [[String]] ?? []
+            #expect(rows.first?.first == "车辆停放攻坚行动整治工作台账")
+            #expect(rows[1].first?.hasPrefix("属地：枣庄市") == true)
+            #expect(rows[2] == ["序号", "项目名称", "物业服务企业", "服务标准", "存在问题", "整治措施", "完成时限", "责任人", "进展情况", "社区", "街道", "备注"])
+            // The directory's order of projects: 小区A (two problems) before 小区B; 垃圾未清运 is another campaign's.
+            #expect(rows.dropFirst(3).map { $0[4] } == ["1. 占用绿地停车", "2. 非机动车乱停", "1. 消防通道停车"])
+            #expect(rows[3][0] == "1" && rows[4][0] == "" && rows[5][0] == "2")
+            #expect(rows[3][1].hasPrefix("示例小区A") && rows[3][9] == "示例社区一" && rows[3][10] == "示例街道一")
+            let merged = Set(sheet["merged"] as? [String] ?? [])
+            #expect(merged.isSuperset(of: ["A4:A5", "B4:B5", "C4:C5", "J4:J5", "K4:K5"]))
+            try await client.execute(uri: "\(zz)/ledgers/campaign.xlsx", method: .get, headers: [.authorization: "Bearer \(office)"]) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("环境卫生"))
+            }
+        }
+    }
 }

@@ -19,9 +19,9 @@ struct LedgerRoutes: Sendable {
             let (tenant, routing) = try self.routing.tenant(context)
             let file = context.parameters.get("file") ?? ""
             let parts = file.split(separator: ".", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let layout = Self.layouts.first(where: { $0.code == parts[0] }), let format = LedgerWriter.Format(rawValue: parts[1])
-            else {
-                let known = Self.layouts.flatMap { ["\($0.code).xlsx", "\($0.code).csv"] }.joined(separator: ", ")
+            let codes = Self.layouts.map(\.code) + ["campaign"]
+            guard parts.count == 2, codes.contains(parts[0]), let format = LedgerWriter.Format(rawValue: parts[1]) else {
+                let known = codes.flatMap { ["\($0).xlsx", "\($0).csv"] }.joined(separator: ", ")
                 throw Problem.notFound("没有台账“\(file)”;可用:\(known)")
             }
             let query = request.uri.queryParameters
@@ -49,12 +49,40 @@ struct LedgerRoutes: Sendable {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = zone
             let today = calendar.dateComponents([.year, .month, .day], from: now)
+            let date = "\(today.year!)年\(today.month!)月\(today.day!)日"
+            let filename = "attachment; filename=\"\(parts[0])-ledger.\(format.rawValue)\""
+            let type = format == .xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8"
+            let store = self.store
+            if parts[0] == "campaign" {
+                // Seed 003's 附件2: one ledger per 攻坚行动, one numbered project per compound.
+                let campaigns = LedgerStore.campaigns(routing)
+                guard let campaign = query["campaign"].map(String.init), campaigns.contains(campaign) else {
+                    throw Problem.invalidParameter("campaign", "须指定攻坚行动，可选：\(campaigns.joined(separator: "、"))")
+                }
+                let writer = ProjectLedgerWriter(format: format, campaign: campaign, locality: district, date: date)
+                let scope = LedgerStore.Scope(from: from, to: to, compounds: compounds)
+                let body = ResponseBody { output in
+                    var ledger = writer
+                    try await output.write(ByteBuffer(bytes: ledger.start()))
+                    var cursor: LedgerStore.Cursor?
+                    repeat {
+                        let page = try await store.projectPage(campaign: campaign, tenant: tenant, routing: routing, scope: scope, after: cursor)
+                        var bytes: [UInt8] = []
+                        for row in page.rows { bytes += ledger.add(row) }
+                        if !bytes.isEmpty { try await output.write(ByteBuffer(bytes: bytes)) }
+                        cursor = page.next
+                    } while cursor != nil
+                    try await output.write(ByteBuffer(bytes: ledger.finish()))
+                    try await output.finish(nil)
+                }
+                return Response(status: .ok, headers: [.contentType: type, .contentDisposition: filename], body: body)
+            }
+            guard let layout = Self.layouts.first(where: { $0.code == parts[0] }) else { throw Problem.notFound("没有台账“\(file)”") }
             let writer = LedgerWriter(
                 layout: layout, format: format, district: district, contact: query["contact"].map(String.init) ?? "", phone: query["phone"].map(String.init) ?? "",
-                date: "\(today.year!)年\(today.month!)月\(today.day!)日")
+                date: date)
             let host = request.head.authority.map { "http://\($0)" } ?? ""
             let photoURL: @Sendable (String) -> String = { "\(host)/v1/tenants/\(tenant)/photos/\($0)" }
-            let store = self.store
             let unmasked = AccessPolicy.allows(principal, .seePersonalData)
             // 附件3's foot: households of the compounds and those registered on the platform (from the visits).
             var footer: String?
@@ -82,7 +110,6 @@ struct LedgerRoutes: Sendable {
                 try await output.write(ByteBuffer(bytes: ledger.finish(footer: foot)))
                 try await output.finish(nil)
             }
-            let type = format == .xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8"
             let name = "\(layout.code)-ledger.\(format.rawValue)"
             return Response(
                 status: .ok,

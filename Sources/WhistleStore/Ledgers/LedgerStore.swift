@@ -109,4 +109,81 @@ public struct LedgerStore: Sendable {
         }
         return (page.map(\.0), page.count == limit ? page.last?.1 : nil)
     }
+
+    /// The campaigns a tenant's lists name (seed 003's 攻坚行动: the types' tags), for 003 附件2.
+    public static func campaigns(_ routing: TenantRouting.Tenant) -> [String] {
+        var seen: [String] = []
+        for list in routing.router.catalog.versions {
+            for type in list.types { for tag in type.tags where !seen.contains(tag) { seen.append(tag) } }
+        }
+        return seen
+    }
+
+    /// One page of seed 003's 附件2 for `campaign`: the issues of the types tagged with it, by
+    /// project (compound, in the directory's order), then by report time.
+    public func projectPage(
+        campaign: String, tenant: String, routing: TenantRouting.Tenant, scope: Scope, after cursor: Cursor?, limit: Int = 500
+    ) async throws -> (rows: [ProjectLedgerWriter.Row], next: Cursor?) {
+        let zone = routing.timeZone
+        var types: Set<String> = []
+        for list in routing.router.catalog.versions { for type in list.types where type.tags.contains(campaign) { types.insert(type.code) } }
+        let entries = routing.directory.compounds.filter { scope.compounds.contains($0.compound.code) }
+        let codes = entries.map(\.compound.code)
+        let ranks = Array(0..<codes.count)
+        let companies = Dictionary(routing.directory.propertyCompanies.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first })
+        var places: [String: (name: String, company: String, community: String, street: String)] = [:]
+        for territory in routing.directory.territories {
+            for community in territory.communities {
+                for compound in community.compounds {
+                    places[compound.code] = (compound.name, compound.propertyCompany.flatMap { companies[$0] } ?? "", community.name, territory.name)
+                }
+            }
+        }
+        let names = routing.departmentNames
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        func day(_ date: Date) -> String {
+            let c = calendar.dateComponents([.year, .month, .day], from: date)
+            return "\(c.year!)年\(c.month!)月\(c.day!)日"
+        }
+        let (afterRank, afterAt, afterIssue) = (cursor?.rank ?? -1, cursor?.reportedAt ?? Date(timeIntervalSince1970: 0), cursor?.issue ?? 0)
+        let typeList = types.sorted()
+        let page = try await database.withTenant(tenant) { connection -> [(ProjectLedgerWriter.Row, Cursor)] in
+            let rows = try await connection.query(
+                """
+                WITH ranked AS (SELECT * FROM unnest(\(codes)::text[], \(ranks)::int[]) AS r(compound, rank))
+                SELECT i.issue_id, r.rank, i.compound_code, i.description, i.reported_at,
+                       coalesce((SELECT string_agg(t.measures, '；' ORDER BY t.task_id) FROM tasks t
+                                 WHERE t.issue_id = i.issue_id AND t.measures IS NOT NULL AND t.state <> 'withdrawn'), ''),
+                       (SELECT max(t.rectify_due) FROM tasks t WHERE t.issue_id = i.issue_id AND t.state <> 'withdrawn'),
+                       CASE WHEN i.state = 'closed' THEN '已完成'
+                            WHEN NOT EXISTS (SELECT 1 FROM tasks t WHERE t.issue_id = i.issue_id AND t.state NOT IN ('rectified', 'verified', 'closed', 'withdrawn'))
+                                THEN '已整改待验收'
+                            ELSE '整治中' END,
+                       coalesce((SELECT array_agg(t.department_code ORDER BY t.task_id) FROM tasks t
+                                 WHERE t.issue_id = i.issue_id AND t.state <> 'withdrawn'), '{}')
+                FROM issues i JOIN ranked r ON r.compound = i.compound_code
+                WHERE i.state <> 'merged' AND i.issue_type = ANY(\(typeList)) AND i.reported_at >= \(scope.from) AND i.reported_at < \(scope.to)
+                  AND (r.rank, i.reported_at, i.issue_id) > (\(afterRank), \(afterAt), \(afterIssue))
+                ORDER BY r.rank, i.reported_at, i.issue_id
+                LIMIT \(limit)
+                """, logger: database.logger)
+            var page: [(ProjectLedgerWriter.Row, Cursor)] = []
+            for try await r in rows.decode((Int64, Int, String, String, Date, String, Date?, String, [String]).self) {
+                var departments: [String] = []
+                for code in r.8 where !departments.contains(names[code] ?? code) { departments.append(names[code] ?? code) }
+                let place = places[r.2]
+                page.append(
+                    (
+                        ProjectLedgerWriter.Row(
+                            project: r.2, projectName: place?.name ?? r.2, company: place?.company ?? "", standard: "", problem: r.3, measures: r.5,
+                            deadline: r.6.map(day) ?? "", responsible: departments.joined(separator: "、"), progress: r.7,
+                            community: place?.community ?? "", street: place?.street ?? "", note: ""),
+                        Cursor(rank: r.1, reportedAt: r.4, issue: r.0)
+                    ))
+            }
+            return page
+        }
+        return (page.map(\.0), page.count == limit ? page.last?.1 : nil)
+    }
 }
