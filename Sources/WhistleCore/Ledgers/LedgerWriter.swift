@@ -43,13 +43,8 @@ public struct LedgerWriter: Sendable {
             return Array(text.utf8)
         case .xlsx:
             var out = sheet.start(sheetName: layout.sheetName, widths: layout.widths)
-            let last = layout.columns.count - 1
-            let title = sheet.row([layout.title] + Array(repeating: nil, count: last), style: .title)
-            out += title.bytes
-            sheet.merge(fromColumn: 0, fromRow: title.number, toColumn: last, toRow: title.number)
-            let head = sheet.row([heading] + Array(repeating: nil, count: last), style: .plain)
-            out += head.bytes
-            sheet.merge(fromColumn: 0, fromRow: head.number, toColumn: last, toRow: head.number)
+            out += sheet.banner(layout.title, columns: layout.columns.count, style: .title)
+            out += sheet.banner(heading, columns: layout.columns.count, style: .plain)
             out += sheet.row(layout.columns, style: .header).bytes
             return out
         }
@@ -81,12 +76,7 @@ public struct LedgerWriter: Sendable {
             return footer.map { Array(Self.csvLine([$0]).utf8) } ?? []
         case .xlsx:
             var out = closeGroup()
-            if let footer {
-                let last = layout.columns.count - 1
-                let line = sheet.row([footer] + Array(repeating: nil, count: last), style: .plain)
-                out += line.bytes
-                sheet.merge(fromColumn: 0, fromRow: line.number, toColumn: last, toRow: line.number)
-            }
+            if let footer { out += sheet.banner(footer, columns: layout.columns.count, style: .plain) }
             out += sheet.finish()
             return out
         }

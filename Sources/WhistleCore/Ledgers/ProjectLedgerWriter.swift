@@ -65,12 +65,8 @@ public struct ProjectLedgerWriter: Sendable {
             return Array(("\u{FEFF}" + LedgerWriter.csvLine([title]) + LedgerWriter.csvLine([heading]) + LedgerWriter.csvLine(Self.columns)).utf8)
         case .xlsx:
             var out = sheet.start(sheetName: String(title.prefix(31)), widths: Self.widths)
-            let last = Self.columns.count - 1
-            for (text, style) in [(title, XLSXStream.Style.title), (heading, .plain)] {
-                let row = sheet.row([text] + Array(repeating: nil, count: last), style: style)
-                out += row.bytes
-                sheet.merge(fromColumn: 0, fromRow: row.number, toColumn: last, toRow: row.number)
-            }
+            out += sheet.banner(title, columns: Self.columns.count, style: .title)
+            out += sheet.banner(heading, columns: Self.columns.count, style: .plain)
             out += sheet.row(Self.columns, style: .header).bytes
             return out
         }

@@ -70,6 +70,13 @@ public struct XLSXStream: Sendable {
         return (row, zip.write(Array(text.utf8)))
     }
 
+    /// A line of text across `columns` columns (a title, a heading, a footer), merged.
+    public mutating func banner(_ text: String, columns: Int, style: Style) -> [UInt8] {
+        let line = row([text] + Array(repeating: nil, count: columns - 1), style: style)
+        merge(fromColumn: 0, fromRow: line.number, toColumn: columns - 1, toRow: line.number)
+        return line.bytes
+    }
+
     /// Merges a block (0-based columns, 1-based rows, both ends included); written at the end.
     public mutating func merge(fromColumn: Int, fromRow: Int, toColumn: Int, toRow: Int) {
         guard toColumn > fromColumn || toRow > fromRow else { return }

@@ -46,10 +46,7 @@ struct LedgerRoutes: Sendable {
             } else {
                 district = routing.directory.tenant.name
             }
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = zone
-            let today = calendar.dateComponents([.year, .month, .day], from: now)
-            let date = "\(today.year!)年\(today.month!)月\(today.day!)日"
+            let date = LedgerStore.chineseDay(now, in: zone)
             let filename = "attachment; filename=\"\(parts[0])-ledger.\(format.rawValue)\""
             let type = format == .xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8"
             let store = self.store

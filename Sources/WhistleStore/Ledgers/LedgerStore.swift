@@ -51,12 +51,7 @@ public struct LedgerStore: Sendable {
         let buildings = Dictionary(
             routing.directory.compounds.flatMap { entry in entry.compound.buildings.map { ("\(entry.compound.code)/\($0.code)", $0.name) } },
             uniquingKeysWith: { first, _ in first })
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        func day(_ date: Date) -> String {
-            let c = calendar.dateComponents([.year, .month, .day], from: date)
-            return "\(c.year!)年\(c.month!)月\(c.day!)日"
-        }
+        let day = { (date: Date) in Self.chineseDay(date, in: zone) }
         let (afterRank, afterAt, afterIssue) = (cursor?.rank ?? -1, cursor?.reportedAt ?? Date(timeIntervalSince1970: 0), cursor?.issue ?? 0)
         let visitsOnly = layout.code == LedgerLayout.visits.code
         let page = try await database.withTenant(tenant) { connection -> [(LedgerRow, Cursor)] in
@@ -140,12 +135,7 @@ public struct LedgerStore: Sendable {
             }
         }
         let names = routing.departmentNames
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        func day(_ date: Date) -> String {
-            let c = calendar.dateComponents([.year, .month, .day], from: date)
-            return "\(c.year!)年\(c.month!)月\(c.day!)日"
-        }
+        let day = { (date: Date) in Self.chineseDay(date, in: zone) }
         let (afterRank, afterAt, afterIssue) = (cursor?.rank ?? -1, cursor?.reportedAt ?? Date(timeIntervalSince1970: 0), cursor?.issue ?? 0)
         let typeList = types.sorted()
         let page = try await database.withTenant(tenant) { connection -> [(ProjectLedgerWriter.Row, Cursor)] in
@@ -185,5 +175,13 @@ public struct LedgerStore: Sendable {
             return page
         }
         return (page.map(\.0), page.count == limit ? page.last?.1 : nil)
+    }
+
+    /// 2026年3月1日, as the ledgers write dates.
+    public static func chineseDay(_ date: Date, in zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return "\(c.year!)年\(c.month!)月\(c.day!)日"
     }
 }
