@@ -58,6 +58,17 @@ struct TeamRosterAPITests {
                 #expect(response.headers[.contentType]?.hasPrefix("text/calendar") == true)
                 return String(buffer: response.body)
             }
+            // A calendar application subscribes by URL alone: the token may come as ?token= (for the feed only).
+            try await client.execute(uri: "\(base)/roster.ics?token=\(token)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).hasPrefix("BEGIN:VCALENDAR"))
+            }
+            try await client.execute(uri: "\(base)/roster?token=\(token)", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "\(base)/roster.ics?token=wh_nonsense", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
             let events = try Self.pythonICalendarEvents(feed)
             #expect(events.count == shifts.count)
             #expect(events.first?.hasPrefix("值班：执法队员") == true)

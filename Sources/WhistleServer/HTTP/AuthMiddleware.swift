@@ -3,16 +3,21 @@ import WhistleCore
 import WhistleStore
 
 /// Authenticates `Authorization: Bearer <token>` and binds the caller to the tenant of the path:
-/// no token or an unknown one is 401, another tenant's credential is 403.
+/// no token or an unknown one is 401, another tenant's credential is 403. Calendar feeds (`.ics`)
+/// also take the token as `?token=`, since calendar applications subscribe by URL alone.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = WhistleRequestContext
     let credentials: CredentialStore
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        let token: String
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        } else if request.uri.path.hasSuffix(".ics"), let query = request.uri.queryParameters["token"], !query.isEmpty {
+            token = String(query)
+        } else {
             throw Problem.unauthenticated("请在 Authorization 头中提供访问令牌(Bearer)。")
         }
-        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard let principal = try await credentials.authenticate(token) else {
             throw Problem.unauthenticated("访问令牌无效或已吊销。")
         }
