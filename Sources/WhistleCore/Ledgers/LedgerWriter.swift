@@ -39,7 +39,7 @@ public struct LedgerWriter: Sendable {
         switch format {
         case .csv:
             var text = "\u{FEFF}"
-            text += Self.csvLine([layout.title]) + Self.csvLine([heading]) + Self.csvLine(layout.columns)
+            text += CSV.line([layout.title]) + CSV.line([heading]) + CSV.line(layout.columns)
             return Array(text.utf8)
         case .xlsx:
             var out = sheet.start(sheetName: layout.sheetName, widths: layout.widths)
@@ -54,12 +54,12 @@ public struct LedgerWriter: Sendable {
     public mutating func add(_ row: LedgerRow) -> [UInt8] {
         var out: [UInt8] = []
         let newGroup = group?.problemClass != row.problemClass
-        if newGroup { out += closeGroup() }
+        if newGroup { closeGroup() }
         let number = (newGroup ? 0 : group?.count ?? 0) + 1
         let cells: [String?] = [newGroup || format == .csv ? layout.groupName(row.problemClass) : nil, String(number)] + row.cells
         switch format {
         case .csv:
-            out += Array(Self.csvLine(cells.map { $0 ?? "" }).utf8)
+            out += Array(CSV.line(cells.map { $0 ?? "" }).utf8)
             group = (row.problemClass, 0, 0, number)
         case .xlsx:
             let written = sheet.row(cells)
@@ -73,23 +73,17 @@ public struct LedgerWriter: Sendable {
     public mutating func finish(footer: String? = nil) -> [UInt8] {
         switch format {
         case .csv:
-            return footer.map { Array(Self.csvLine([$0]).utf8) } ?? []
+            return footer.map { Array(CSV.line([$0]).utf8) } ?? []
         case .xlsx:
-            var out = closeGroup()
+            closeGroup()
+            var out: [UInt8] = []
             if let footer { out += sheet.banner(footer, columns: layout.columns.count, style: .plain) }
             out += sheet.finish()
             return out
         }
     }
 
-    private mutating func closeGroup() -> [UInt8] {
+    private mutating func closeGroup() {
         if format == .xlsx, let group { sheet.merge(fromColumn: 0, fromRow: group.firstRow, toColumn: 0, toRow: group.lastRow) }
-        return []
-    }
-
-    static func csvLine(_ fields: [String]) -> String {
-        fields.map { field in
-            field.contains(where: { ",\"\r\n".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-        }.joined(separator: ",") + "\r\n"
     }
 }

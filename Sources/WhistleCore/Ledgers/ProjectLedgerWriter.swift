@@ -62,7 +62,7 @@ public struct ProjectLedgerWriter: Sendable {
     public mutating func start() -> [UInt8] {
         switch format {
         case .csv:
-            return Array(("\u{FEFF}" + LedgerWriter.csvLine([title]) + LedgerWriter.csvLine([heading]) + LedgerWriter.csvLine(Self.columns)).utf8)
+            return Array(("\u{FEFF}" + CSV.line([title]) + CSV.line([heading]) + CSV.line(Self.columns)).utf8)
         case .xlsx:
             var out = sheet.start(sheetName: String(title.prefix(31)), widths: Self.widths)
             out += sheet.banner(title, columns: Self.columns.count, style: .title)
@@ -87,7 +87,7 @@ public struct ProjectLedgerWriter: Sendable {
         if !first, format == .xlsx { for column in Self.projectColumns { cells[column] = nil } }
         switch format {
         case .csv:
-            out += Array(LedgerWriter.csvLine(cells.map { $0 ?? "" }).utf8)
+            out += Array(CSV.line(cells.map { $0 ?? "" }).utf8)
             project = (row.project, number, 0, 0, item)
         case .xlsx:
             let written = sheet.row(cells)

@@ -59,7 +59,7 @@ public struct XLSXStream: Sendable {
         row += 1
         var text = #"<row r="\#(row)">"#
         for (n, cell) in cells.enumerated() {
-            let ref = Self.column(n) + String(row)
+            let ref = CSV.columnName(n) + String(row)
             if let cell {
                 text += #"<c r="\#(ref)" s="\#(style.rawValue)" t="inlineStr"><is><t xml:space="preserve">\#(Self.escape(cell))</t></is></c>"#
             } else {
@@ -80,7 +80,7 @@ public struct XLSXStream: Sendable {
     /// Merges a block (0-based columns, 1-based rows, both ends included); written at the end.
     public mutating func merge(fromColumn: Int, fromRow: Int, toColumn: Int, toRow: Int) {
         guard toColumn > fromColumn || toRow > fromRow else { return }
-        merges.append("\(Self.column(fromColumn))\(fromRow):\(Self.column(toColumn))\(toRow)")
+        merges.append("\(CSV.columnName(fromColumn))\(fromRow):\(CSV.columnName(toColumn))\(toRow)")
     }
 
     /// The end of the sheet (its merged cells) and of the archive.
@@ -94,18 +94,6 @@ public struct XLSXStream: Sendable {
         out += zip.end()
         out += zip.finish()
         return out
-    }
-
-    /// A, B, … Z, AA, …
-    public static func column(_ index: Int) -> String {
-        var n = index + 1
-        var name = ""
-        while n > 0 {
-            let rest = (n - 1) % 26
-            name = String(UnicodeScalar(UInt8(65 + rest))) + name
-            n = (n - 1) / 26
-        }
-        return name
     }
 
     /// XML text, without the control characters XML 1.0 forbids.

@@ -28,6 +28,13 @@ public enum CSV {
         return name
     }
 
+    /// One CSV record: fields quoted where they hold a comma, a quote or a line break, ended by CRLF.
+    public static func line(_ fields: [String]) -> String {
+        fields.map { field in
+            field.contains(where: { ",\"\r\n".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        }.joined(separator: ",") + "\r\n"
+    }
+
     /// Splits `text` into rows; a delimiter other than a comma may be given (`;` in some locales).
     public static func parse(_ text: String, delimiter: Character = ",") throws(CSV.Error) -> [Row] {
         var rows: [Row] = []

@@ -190,17 +190,13 @@ struct FieldWorkRoutes: Sendable {
             var text = "\u{FEFF}序号,小区代码,小区名称,物业服务企业,列入原因,列入时间\r\n"
             for (n, item) in items.enumerated() {
                 let fields = [String(n + 1), item.compound, item.name, item.companyName ?? "", item.reasons.joined(separator: "；"), item.enteredAt]
-                text += fields.map(Self.csv).joined(separator: ",") + "\r\n"
+                text += CSV.line(fields)
             }
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"priority-compounds.csv\""],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-    }
-
-    static func csv(_ field: String) -> String {
-        field.contains(where: { ",\"\r\n".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
     }
 
     static func mapping<T>(_ body: () async throws -> T) async throws -> T {

@@ -47,31 +47,16 @@ public struct EscalationEngine: TimerAction {
             return false
         }
         let ladder = try await EscalationStore.ladder(state.ladderID, fallback: routing.ladder, on: connection, logger: logger)
-        var wrote = false
-        while true {
-            let found: (rung: EscalationRung, moment: Date?)?
-            do throws(WorkCalendarError) {
-                found = try ladder.next(on: track, fired: state.fired[track] ?? [], anchors: state.anchors, calendar: policy.calendar, in: routing.timeZone)
-            } catch {
-                // The calendar ran out: the office must hear that the ladder cannot go on, not find out later.
-                try await EventLog.append(
-                    tenant: tenant, subject: ("task", String(task)), kind: "escalation.unscheduled", actor: "whistle", at: now,
-                    details: ["track": track.rawValue, "reason": error.description], on: connection, logger: logger)
-                return wrote
-            }
-            guard let next = found, let moment = next.moment else { return wrote }
-            if moment > now {
-                try await TimerStore.arm(
-                    TimerKey(tenant: tenant, subjectKind: "task", subjectID: String(task), kind: track.timerKind), due: moment,
-                    details: LadderTimer(track: track, rung: next.rung.code, at: moment).details, on: connection, logger: logger)
-                return wrote
-            }
+        return try await LadderClimb.climb(
+            ladder, track: track, fired: state.fired[track] ?? [], anchors: state.anchors, calendar: policy.calendar, zone: routing.timeZone,
+            now: now, timer: TimerKey(tenant: tenant, subjectKind: "task", subjectID: String(task), kind: track.timerKind),
+            subject: ("task", String(task)), unscheduledDetails: ["track": track.rawValue], on: connection, logger: logger
+        ) { rung, moment in
             let result = try await fire(
-                next.rung, track: track, at: moment, task: task, state: state, tenant: tenant, routing: routing, calendar: policy.calendar, now: now,
+                rung, track: track, at: moment, task: task, state: state, tenant: tenant, routing: routing, calendar: policy.calendar, now: now,
                 on: connection, logger: logger)
-            wrote = wrote || result.wroteOutbox
-            state.fired[track, default: []].insert(next.rung.code)
             if let due = result.supervisionDue { state.anchors[.supervisionDue] = due }
+            return (result.wroteOutbox, result.supervisionDue.map { [.supervisionDue: $0] } ?? [:])
         }
     }
 

@@ -50,31 +50,19 @@ public struct OperationLadder: TimerAction {
             let (facts, _) = try await OperationStore.facts(operation, routing: routing, on: connection, logger: logger)
         else { return false }
         let ladder = try await EscalationStore.ladder(ladderID, fallback: routing.ladder, on: connection, logger: logger)
-        var fired = Set(firedRungs)
-        var wrote = false
-        while true {
-            let found: (rung: EscalationRung, moment: Date?)?
-            do throws(WorkCalendarError) {
-                found = try ladder.next(on: .acknowledge, fired: fired, anchors: [.acknowledgeDue: confirmDue], calendar: calendar, in: routing.timeZone)
-            } catch {
-                try await EventLog.append(
-                    tenant: tenant, subject: ("operation", String(operation)), kind: "escalation.unscheduled", actor: "whistle", at: now,
-                    details: ["track": "confirm", "department": department, "reason": error.description], on: connection, logger: logger)
-                return wrote
-            }
-            guard let next = found, let moment = next.moment else { return wrote }
-            if moment > now {
-                try await TimerStore.arm(
-                    TimerKey(
-                        tenant: tenant, subjectKind: "participant", subjectID: OperationStore.participantSubject(operation, department),
-                        kind: OperationStore.timerKind), due: moment, details: LadderTimer(track: .acknowledge, rung: next.rung.code, at: moment).details,
-                    on: connection, logger: logger)
-                return wrote
-            }
-            if try await fire(next.rung, at: moment, operation: operation, department: department, facts: facts, tenant: tenant, routing: routing, now: now, on: connection, logger: logger) {
-                wrote = true
-            }
-            fired.insert(next.rung.code)
+        return try await LadderClimb.climb(
+            ladder, track: .acknowledge, fired: Set(firedRungs), anchors: [.acknowledgeDue: confirmDue], calendar: calendar, zone: routing.timeZone,
+            now: now,
+            timer: TimerKey(
+                tenant: tenant, subjectKind: "participant", subjectID: OperationStore.participantSubject(operation, department),
+                kind: OperationStore.timerKind),
+            subject: ("operation", String(operation)), unscheduledDetails: ["track": "confirm", "department": department], on: connection,
+            logger: logger
+        ) { rung, moment in
+            let wrote = try await fire(
+                rung, at: moment, operation: operation, department: department, facts: facts, tenant: tenant, routing: routing, now: now,
+                on: connection, logger: logger)
+            return (wrote, [:])
         }
     }
 
