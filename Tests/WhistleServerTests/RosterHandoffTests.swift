@@ -199,6 +199,7 @@ struct RosterHandoffTests {
             _ = try await post(client, base, token: handler, sickDay(standIn), expect: .forbidden)
             let bad = try await post(client, base, token: scheduler, sickDay("nobody"), expect: .unprocessableContent)
             #expect((bad["errors"] as? [[String: Any]])?.first?["field"] as? String == "member")
+            #expect(try await db.scalar("SELECT count(*)::int FROM roster_overrides", as: Int.self) == 0)
             let made = try await post(client, base, token: scheduler, sickDay(standIn), expect: .created)
             let id = try #require(made["id"] as? NSNumber)
             #expect(made["memberName"] as? String != nil)
