@@ -79,6 +79,9 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
     LedgerRoutes(
         routing: context.routing, store: LedgerStore(database: context.database), fieldWork: FieldWorkStore(database: context.database), clock: context.clock
     ).add(to: tenants)
+    let figures = FigureStore(database: context.database)
+    FigureRoutes(routing: context.routing, store: figures, clock: context.clock).add(to: tenants)
+    CampaignRoutes(routing: context.routing, store: CampaignStore(database: context.database), figures: figures, clock: context.clock).add(to: tenants)
     return router
 }
 

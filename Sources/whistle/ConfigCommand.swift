@@ -22,6 +22,7 @@ struct ConfigCommand: AsyncParsableCommand {
                     let d = tenant.directory
                     print(
                         "ok  \(d.tenant.code)  \(d.tenant.name): \(d.territories.count) territories, \(d.compounds.count) compounds, \(d.departments.count) departments; ladder \(tenant.escalation.rectify.map(\.action.chineseName).joined(separator: " → "))"
+                            + tenant.campaigns.map { "; campaign \($0.code) (\($0.phases.count) phases, \($0.targets.count) targets\($0.monthlyReport.map { ", report on day \($0.day)" } ?? ""))" }.joined()
                     )
                 }
                 for name in config.calendars.keys.sorted() {

@@ -59,8 +59,15 @@ struct ServeCommand: AsyncParsableCommand {
                 ]),
                 waitsForOpen: true, logger: common.makeLogger("whistle.scheduler"))
             // Property companies' credit and the priority list, recorded as they change (issue 9).
-            let refresher = AssessmentRefresher(
-                database: database, routing: routing, waitsForOpen: true, logger: common.makeLogger("whistle.assessment"))
+            let assessment = AssessmentRefresher(database: database, routing: routing, logger: common.makeLogger("whistle.assessment"))
+            let refresher = PeriodicService(
+                name: "assessment refresher", intervalSeconds: 900, waitsForOpen: true, logger: common.makeLogger("whistle.assessment")
+            ) { await assessment.refreshAll() }
+            // Each campaign's monthly report, sent to the office on its day (issue 7).
+            let reporter = MonthlyReporter(database: database, routing: routing, logger: common.makeLogger("whistle.reports"), onOutbox: { dispatcher.ring() })
+            let reports = PeriodicService(
+                name: "monthly reporter", intervalSeconds: 300, waitsForOpen: true, logger: common.makeLogger("whistle.reports")
+            ) { await reporter.sendDue() }
             for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: environment) + config.rosterWarnings(now: Date()) {
                 logger.warning("\(warning)")
             }
@@ -72,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
             let tenants = config.tenants
             let app = buildApplication(
                 context,
-                services: [dispatcher, refresher],
+                services: [dispatcher, refresher, reports],
                 beforeServerStarts: [
                     {
                         let applied = try await migrator.migrate()
@@ -99,6 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
                         scheduler.open()
                         dispatcher.open()
                         refresher.open()
+                        reports.open()
                     }
                 ],
                 onServerRunning: { port in

@@ -42,6 +42,9 @@ struct AccessPolicyTests {
         #expect(AccessPolicy.allows(own, .readFieldWork) == (role != .reporter))
         #expect(AccessPolicy.allows(own, .spotCheck) == office)
         #expect(AccessPolicy.allows(own, .exportLedger) == (role != .reporter))
+        // Figures and rankings: everyone in government; attainments of a campaign's target: the office.
+        #expect(AccessPolicy.allows(own, .readFigures) == (role != .reporter))
+        #expect(AccessPolicy.allows(own, .recordAttainment) == office)
         // A team's roster: its scheduler and leader, or the office, change it.
         #expect(AccessPolicy.allows(own, .manageRoster(team: "zjj")) == (office || role == .scheduler || role == .departmentLeader))
         #expect(AccessPolicy.allows(own, .manageRoster(team: "gaj")) == office)

@@ -101,6 +101,30 @@ struct ConfigDirectoryTests {
         }
     }
 
+    @Test("the seeds' campaigns load with their phases, targets and report days; a broken campaigns.yaml names its file and line")
+    func campaigns() throws {
+        let config = try ConfigDirectory.read(TestPostgres.configDirectory)
+        func plans(_ tenant: String) -> [CampaignPlan] { config.tenants.first { $0.directory.tenant.code == tenant }?.campaigns ?? [] }
+        let wenchanghu = try #require(plans("wenchanghu").first)
+        #expect(wenchanghu.phases.map(\.name) == ["动员部署阶段", "走访排查阶段", "问题整治阶段", "全面验收阶段", "总结提升阶段"])
+        #expect(wenchanghu.targets.first?.measure == .rate(.rectification, atLeast: 0.9) && wenchanghu.monthlyReport?.day == 10)
+        #expect(plans("zaozhuang").first?.monthlyReport?.day == 3)
+        #expect(plans("yongning").first?.targets.map(\.measure) == [.compounds(count: 6, of: nil), .compounds(count: 66, of: nil), .compounds(count: 18, of: nil)])
+        #expect(plans("chongqing-demo").first?.targets.first?.measure == .compounds(count: 130, of: 254))
+        #expect(plans("suixi").isEmpty)
+
+        let root = try folder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "campaigns:\n  - code: a\n    name: A\n    from: 2026-01-01\n    to: 2025-12-31\n".write(
+            to: root.appendingPathComponent("tenants/demo/campaigns.yaml"), atomically: true, encoding: .utf8)
+        #expect {
+            _ = try ConfigDirectory.read(root)
+        } throws: { error in
+            guard let errors = error as? ConfigErrors, let first = errors.errors.first else { return false }
+            return first.file.hasSuffix("tenants/demo/campaigns.yaml") && first.line == 5 && first.reason.contains("ends on or after its start")
+        }
+    }
+
     @Test("a broken local calendar names its file and line")
     func brokenLocalDays() throws {
         let root = try folder(localDays: "name: x\ndaysOff:\n  - 2026-13-40\n")

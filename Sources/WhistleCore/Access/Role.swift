@@ -97,6 +97,10 @@ public enum AccessPolicy {
         case spotCheck
         /// Export the ledgers (台账).
         case exportLedger
+        /// Read the figures, rankings, campaigns' progress and monthly reports.
+        case readFigures
+        /// Record or withdraw a compound's reaching a campaign target (验收达标; the office).
+        case recordAttainment
     }
 
     /// The department side of a task's lifecycle.
@@ -142,8 +146,10 @@ public enum AccessPolicy {
             return role != .reporter
         case .spotCheck:
             return role == .admin || role == .office
-        case .exportLedger:
+        case .exportLedger, .readFigures:
             return role != .reporter
+        case .recordAttainment:
+            return role == .admin || role == .office
         case .manageRoster(let team):
             return role == .admin || role == .office || ((role == .scheduler || role == .departmentLeader) && principal.department == team)
         case .confirmOperation(let department):

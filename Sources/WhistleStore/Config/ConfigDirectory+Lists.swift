@@ -2,7 +2,7 @@ import Foundation
 import WhistleCore
 
 extension ConfigDirectory {
-    /// Reads `deadlines.yaml`, `escalation.yaml`, `rosters.yaml`, `assessment.yaml` and every `liability/*.yaml` of a tenant folder; a
+    /// Reads `deadlines.yaml`, `escalation.yaml`, `rosters.yaml`, `assessment.yaml`, `campaigns.yaml` and every `liability/*.yaml` of a tenant folder; a
     /// list with any problem is not loaded, and overlapping versions load none.
     static func readLists(into files: inout TenantFiles, folder: URL) -> [ConfigError] {
         let fm = FileManager.default
@@ -22,6 +22,14 @@ extension ConfigDirectory {
                 files.rosters = try TeamRosters.parse(try readText(rostersFile), file: rostersFile.path, directory: files.directory, timeZone: zone)
             } catch {
                 problems += Self.problems(of: error, file: rostersFile.path)
+            }
+        }
+        let campaignsFile = folder.appendingPathComponent("campaigns.yaml")
+        if fm.fileExists(atPath: campaignsFile.path) {
+            do {
+                files.campaigns = try CampaignPlan.parse(try readText(campaignsFile), file: campaignsFile.path)
+            } catch {
+                problems += Self.problems(of: error, file: campaignsFile.path)
             }
         }
         let assessmentFile = folder.appendingPathComponent("assessment.yaml")

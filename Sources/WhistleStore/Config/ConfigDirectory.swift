@@ -18,6 +18,8 @@ public struct ConfigDirectory: Sendable {
         public var rosters: TeamRosters = .empty
         /// How it judges field work and property companies (`assessment.yaml`), or the defaults.
         public var assessment: AssessmentRules = .standard
+        /// Its campaigns with their phases, targets and monthly report (`campaigns.yaml`), if any.
+        public var campaigns: [CampaignPlan] = []
         /// Every version of its liability list (`liability/*.yaml`).
         public var lists: LiabilityCatalog = .empty
         /// The text of each list version by version name, so the database keeps what routed a task.

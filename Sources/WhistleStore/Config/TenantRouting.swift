@@ -25,6 +25,8 @@ public struct TenantRouting: Sendable {
         /// Types the liability lists mark as counting against the compound's property company
         /// (the tag `计入物业信用`), whatever their class.
         public var companyTypes: Set<String> = []
+        /// The tenant's campaigns (专项行动), from `campaigns.yaml`.
+        public var campaigns: [CampaignPlan] = []
 
         public var directory: Directory { router.directory }
 
@@ -56,7 +58,8 @@ public struct TenantRouting: Sendable {
                 ladder: files.escalation, ladderChecksum: files.escalation.checksum, rosters: files.rosters, assessment: files.assessment,
                 typeClasses: Dictionary(
                     files.lists.versions.flatMap { list in list.types.map { ($0.code, $0.problemClass.rawValue) } }, uniquingKeysWith: { _, newer in newer }),
-                companyTypes: Set(files.lists.versions.flatMap { list in list.types.filter { $0.tags.contains(Self.companyTag) }.map(\.code) }))
+                companyTypes: Set(files.lists.versions.flatMap { list in list.types.filter { $0.tags.contains(Self.companyTag) }.map(\.code) }),
+                campaigns: files.campaigns)
         }
         self.tenants = tenants
     }
