@@ -76,9 +76,7 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
     FieldWorkRoutes(
         routing: context.routing, store: FieldWorkStore(database: context.database), credit: CreditStore(database: context.database), clock: context.clock
     ).add(to: tenants)
-    LedgerRoutes(
-        routing: context.routing, store: LedgerStore(database: context.database), fieldWork: FieldWorkStore(database: context.database), clock: context.clock
-    ).add(to: tenants)
+    LedgerRoutes(routing: context.routing, store: LedgerStore(database: context.database), clock: context.clock).add(to: tenants)
     let figures = FigureStore(database: context.database)
     FigureRoutes(routing: context.routing, store: figures, clock: context.clock).add(to: tenants)
     CampaignRoutes(routing: context.routing, store: CampaignStore(database: context.database), figures: figures, clock: context.clock).add(to: tenants)

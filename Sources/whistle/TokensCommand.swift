@@ -16,24 +16,7 @@ struct TokensCommand: AsyncParsableCommand {
 
     /// Runs `body` with a credential store on the configured database.
     static func withStore<T: Sendable>(_ common: CommonOptions, _ body: (CredentialStore) async throws -> T) async throws -> T {
-        var logger = common.makeLogger("whistle")
-        if common.logLevel == nil && common.environment["LOG_LEVEL"] == nil { logger.logLevel = .warning }
-        let config = try common.readConfiguration()
-        let prepared = try await DatabaseBootstrap.prepare(
-            url: common.databaseURL(settings: config.settings), dataDirectory: common.dataDirectory(settings: config.settings), attach: true,
-            logger: logger)
-        defer { try? prepared.embedded?.stop() }
-        let client = try DatabaseBootstrap.makeClient(prepared.settings, poolSize: 2, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            let migrator = Migrator(
-                client: client, migrations: try Migration.load(from: try Migration.locateDirectory(explicit: common.sqlDir)), logger: logger)
-            guard try await migrator.status().pending.isEmpty else {
-                throw CommandFailure("the database has pending migrations: start the daemon once, or run whistle migrate")
-            }
-            return try await body(CredentialStore(database: Database(client: client, logger: logger)))
-        }
+        try await common.withDatabase { database, _ in try await body(CredentialStore(database: database)) }
     }
 
     struct Create: AsyncParsableCommand {

@@ -7,7 +7,7 @@ struct Whistle: AsyncParsableCommand {
         commandName: "whistle",
         abstract: "社区吹哨、部门报到 — routes residential-compound problems to departments and enforces their deadlines.",
         version: WhistleVersion.string,
-        subcommands: [ServeCommand.self, MigrateCommand.self, ConfigCommand.self, ListsCommand.self, RouteCommand.self, TokensCommand.self, CalendarCommand.self, BenchCommand.self, VersionCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, ConfigCommand.self, ListsCommand.self, RouteCommand.self, TokensCommand.self, LedgerCommand.self, CalendarCommand.self, BenchCommand.self, VersionCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -84,6 +84,33 @@ struct LedgerExportTests {
             ) { String(buffer: $0.body) }
             #expect(csv.hasPrefix("\u{FEFF}小区物业管理问题排查整治台账\r\n"))
             #expect(csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count == 6)
+
+            // `whistle ledger export` writes the same ledger (its heading dated today), and the same .xlsx rows.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-ledger-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let common = ["--config", TestPostgres.configDirectory.path, "--database-url", db.settings.url]
+            let period = ["--tenant", "wenchanghu", "--from", "2026-02-01", "--to", "2026-02-28"]
+            let csvFile = folder.appendingPathComponent("台账.csv")
+            let exported = try WhistleCommand.run(["ledger", "export"] + common + period + ["--layout", "inspection", "--out", csvFile.path])
+            #expect(exported.status == 0, "\(exported.output)")
+            #expect(exported.output.contains("排查整治台账: 3 rows"))
+            let lines = { (text: String) in text.components(separatedBy: "\r\n").enumerated().filter { $0.offset != 1 }.map(\.element) }
+            let cliCSV = String(decoding: try Data(contentsOf: csvFile), as: UTF8.self)  // with its BOM
+            #expect(lines(cliCSV) == lines(csv), "\(cliCSV)\n---\n\(csv)")
+            let xlsxFile = folder.appendingPathComponent("ledger.xlsx")
+            let written = try WhistleCommand.run(
+                ["ledger", "export"] + common + period + ["--layout", "inspection", "--contact", "张三", "--phone", "0533-1234567", "--out", xlsxFile.path])
+            #expect(written.status == 0, "\(written.output)")
+            let cliRows = try Self.openpyxl(try Data(contentsOf: xlsxFile))["rows"] as? [[String]] ?? []
+            #expect(cliRows.count == rows.count && Array(cliRows.dropFirst(2)) == Array(rows.dropFirst(2)))
+            // Mistakes are one line naming the option, and leave no file behind.
+            let wrong = try WhistleCommand.run(["ledger", "export"] + common + period + ["--layout", "annual", "--out", folder.appendingPathComponent("x.csv").path])
+            #expect(wrong.status == 1 && wrong.output.contains("--layout") && wrong.output.contains("inspection"))
+            let town = try WhistleCommand.run(
+                ["ledger", "export"] + common + period + ["--layout", "visits", "--territory", "atlantis", "--out", folder.appendingPathComponent("y.xlsx").path])
+            #expect(town.status == 1 && town.output.contains("--territory"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["ledger.xlsx", "台账.csv"])
             // A layout or a format there is not: 404, naming those there are.
             for unknown in ["annual.xlsx", "inspection.pdf"] {
                 try await client.execute(uri: "\(base)/ledgers/\(unknown)", method: .get, headers: [.authorization: "Bearer \(office)"]) { response in
