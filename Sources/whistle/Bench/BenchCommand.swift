@@ -10,7 +10,7 @@ import WhistleStore
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure the quality bars (run a release build: swift build -c release).",
-        subcommands: [BenchRoute.self, BenchIntake.self, BenchWheel.self, BenchRestart.self, BenchStorm.self])
+        subcommands: [BenchRoute.self, BenchIntake.self, BenchWheel.self, BenchRestart.self, BenchStorm.self, BenchReports.self])
 
     static func figure(_ name: String, _ value: Double, _ unit: String, decimals: Int = 1) {
         print("\(name): \(String(format: "%.\(decimals)f", value)) \(unit)")
