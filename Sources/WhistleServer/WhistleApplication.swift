@@ -79,6 +79,8 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
     LedgerRoutes(
         routing: context.routing, store: LedgerStore(database: context.database), fieldWork: FieldWorkStore(database: context.database), clock: context.clock
     ).add(to: tenants)
+    // The server-rendered pages (issue 7), with their own session cookie instead of a bearer token.
+    WebRoutes(context, issues: issues).add(to: router)
     return router
 }
 
