@@ -312,4 +312,100 @@ struct WebPagesTests {
             #expect(!leaderIssue.body.contains(#"id="acknowledge-"#))
         }
     }
+    @Test("a department disputes and asks for an extension from its inbox; the office rules on both from its overview")
+    func disputeAndExtension() async throws {
+        let zhifa = try await db.token("yongning", .handler, department: "zhifa")
+        let zjj = try await db.token("yongning", .departmentLeader, department: "zjj")
+        let office = try await db.token("yongning", .office)
+        try await app().test(.router) { client in
+            let issue = try await newIssue(client)
+            let disputed = try task(issue, of: "zhifa")
+            let extended = try task(issue, of: "zjj")
+
+            let handler = try await signIn(client, zhifa)
+            let handlerCSRF = try #require(Self.csrf(in: try await get(client, "/web/yongning/inbox", cookie: handler.cookie).body))
+            // A dispute without a reason is refused with the lifecycle's answer, and nothing changes.
+            let bare = try await post(client, "/web/yongning/tasks/\(disputed)/dispute", cookie: handler.cookie, ["csrf": handlerCSRF])
+            #expect(bare.status == .unprocessableContent)
+            #expect(bare.body.contains("reason"))
+            #expect(try await taskState(disputed) == "dispatched")
+            let dispute = try await post(
+                client, "/web/yongning/tasks/\(disputed)/dispute", cookie: handler.cookie, ["csrf": handlerCSRF, "reason": "合同备案不属执法局职责"])
+            #expect(dispute.status == .seeOther)
+            #expect(try await taskState(disputed) == "disputed")
+
+            let lead = try await signIn(client, zjj)
+            let leadCSRF = try #require(Self.csrf(in: try await get(client, "/web/yongning/inbox", cookie: lead.cookie).body))
+            #expect(try await post(client, "/web/yongning/tasks/\(extended)/acknowledge", cookie: lead.cookie, ["csrf": leadCSRF]).status == .seeOther)
+            let asked = try await post(
+                client, "/web/yongning/tasks/\(extended)/request-extension", cookie: lead.cookie,
+                ["csrf": leadCSRF, "reason": "需业主大会表决", "until": "2026-11-20"])
+            #expect(asked.status == .seeOther, "\(asked.body)")
+            let pending = try await db.scalar("SELECT pending_extension_until FROM tasks WHERE task_id = \(extended)", as: Date.self)
+            #expect(pending == ISOMoment.parse("2026-11-20T17:30:00+08:00", in: Self.zone))
+
+            let session = try await signIn(client, office)
+            let overview = try await get(client, "/web/yongning/office", cookie: session.cookie)
+            #expect(overview.body.contains("退单待裁定(1)"))
+            #expect(overview.body.contains("延期待审批(1)"))
+            #expect(overview.body.contains("需业主大会表决"))
+            #expect(overview.body.contains("申请延期至 2026-11-20 17:30"))
+            #expect(overview.body.contains(#"id="reject-dispute-\#(disputed)""#))
+            #expect(overview.body.contains(#"id="approve-extension-\#(extended)""#))
+            let csrf = try #require(Self.csrf(in: overview.body))
+            let ruled = try await post(
+                client, "/web/yongning/tasks/\(disputed)/reject-dispute", cookie: session.cookie,
+                ["csrf": csrf, "reason": "清单明确执法局为责任部门", "back": "/web/yongning/office"])
+            #expect(ruled.location?.hasPrefix("/web/yongning/office?done=") == true)
+            #expect(try await taskState(disputed) == "dispatched")
+            #expect(try await post(client, "/web/yongning/tasks/\(extended)/approve-extension", cookie: session.cookie, ["csrf": csrf]).status == .seeOther)
+            let due = try await db.scalar("SELECT rectify_due FROM tasks WHERE task_id = \(extended)", as: Date.self)
+            #expect(due == ISOMoment.parse("2026-11-20T17:30:00+08:00", in: Self.zone))
+            let after = try await get(client, "/web/yongning/office", cookie: session.cookie)
+            #expect(after.body.contains("退单待裁定(0)"))
+            #expect(after.body.contains("延期待审批(0)"))
+        }
+    }
+
+    @Test("the leader approves a drafted public notice from the leader's page; the office may not, and a rejection needs a reason")
+    func leaderDecides() async throws {
+        let leader = try await db.token("yongning", .leader, name: "组长老张")
+        let office = try await db.token("yongning", .office)
+        try await app().test(.router) { client in
+            let issue = try await newIssue(client)
+            let issueID = try #require(issue["id"] as? Int)
+            let taskID = try task(issue, of: "zhifa")
+            // A draft as the ladder's 通报批评 rung leaves it (the ladder itself is EscalationEndToEndTests' business).
+            let draft = try #require(try await db.scalar(
+                """
+                INSERT INTO escalations (tenant_id, task_id, issue_id, department_code, track, rung, action, due_at, fired_at, targets, state)
+                VALUES ('yongning', \(taskID), \(issueID), 'zhifa', 'rectify', 'notice', 'publicNotice', now(), now(), '{}', 'draft')
+                RETURNING escalation_id
+                """, as: Int64.self))
+            let officeSession = try await signIn(client, office)
+            let officeCSRF = try #require(Self.csrf(in: try await get(client, "/web/yongning/office", cookie: officeSession.cookie).body))
+            #expect(try await get(client, "/web/yongning/office", cookie: officeSession.cookie).body.contains("通报待领导审批"))
+            let refused = try await post(client, "/web/yongning/escalations/\(draft)/approve", cookie: officeSession.cookie, ["csrf": officeCSRF])
+            #expect(refused.status == .forbidden)
+            #expect(try await db.scalar("SELECT state FROM escalations WHERE escalation_id = \(draft)", as: String.self) == "draft")
+
+            let session = try await signIn(client, leader)
+            let page = try await get(client, "/web/yongning/leader", cookie: session.cookie)
+            #expect(page.body.contains("待审批的通报批评(1)"))
+            #expect(page.body.contains(#"id="approve-\#(draft)""#))
+            let csrf = try #require(Self.csrf(in: page.body))
+            let noReason = try await post(client, "/web/yongning/escalations/\(draft)/reject", cookie: session.cookie, ["csrf": csrf])
+            #expect(noReason.status == .unprocessableContent)
+            #expect(noReason.body.contains("不同意通报须说明理由"))
+            let approved = try await post(client, "/web/yongning/escalations/\(draft)/approve", cookie: session.cookie, ["csrf": csrf, "rowVersion": "1"])
+            #expect(approved.status == .seeOther, "\(approved.body)")
+            #expect(try await db.scalar("SELECT state FROM escalations WHERE escalation_id = \(draft)", as: String.self) == "approved")
+            #expect(try await db.scalar("SELECT decided_by FROM escalations WHERE escalation_id = \(draft)", as: String.self)?.contains("组长老张") == true)
+            let after = try await get(client, try #require(approved.location), cookie: session.cookie)
+            #expect(after.body.contains("待审批的通报批评(0)"))
+            #expect(after.body.contains("已同意"))
+            // Deciding again is refused by the store's rules.
+            #expect(try await post(client, "/web/yongning/escalations/\(draft)/approve", cookie: session.cookie, ["csrf": csrf]).status == .conflict)
+        }
+    }
 }

@@ -28,6 +28,20 @@ enum HTML {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
     }
 
+    /// `2026-11-09T09:00:00+08:00` (the API's moments, already in the tenant's zone) as
+    /// `2026-11-09 09:00`; nil as a dash.
+    static func moment(_ text: String?) -> String {
+        guard let text else { return "—" }
+        guard text.count >= 16, Array(text)[10] == "T" else { return escape(text) }
+        return escape(String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5)))
+    }
+
+    /// An event's actor without its credential number: `credential:12 张三(部门经办人)` → `张三(部门经办人)`.
+    static func actor(_ text: String) -> String {
+        guard text.hasPrefix("credential:"), let space = text.firstIndex(of: " ") else { return escape(text) }
+        return escape(String(text[text.index(after: space)...]))
+    }
+
     static let style = """
         body{font-family:system-ui,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;background:#f5f6f8;color:#222;font-size:16px}
         header{background:#b71c1c;color:#fff;padding:.6em 1em;display:flex;flex-wrap:wrap;gap:.8em;align-items:center}

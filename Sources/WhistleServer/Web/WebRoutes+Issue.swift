@@ -28,7 +28,7 @@ extension WebRoutes {
                 <tr><th>问题事项</th><td>\(HTML.escape(issue.typeName ?? issue.type ?? "未分类"))</td></tr>
                 <tr><th>小区</th><td>\(HTML.escape(issue.compound))\(issue.building.map { " · " + HTML.escape($0) } ?? "")\(issue.household.map { " · " + HTML.escape($0) } ?? "")</td></tr>
                 <tr><th>渠道</th><td>\(HTML.escape(issue.channel))</td></tr>
-                <tr><th>上报时间</th><td>\(HTML.escape(issue.reportedAt))</td></tr>
+                <tr><th>上报时间</th><td>\(HTML.moment(issue.reportedAt))</td></tr>
                 <tr><th>上报人</th><td id="reporter">\(HTML.escape(issue.reporter.name ?? "—")) \(HTML.escape(issue.reporter.phone ?? ""))</td></tr>
                 \(issue.triage.map { "<tr><th>待分拨</th><td>\(HTML.escape($0.message))</td></tr>" } ?? "")
                 </table></section>
@@ -39,8 +39,8 @@ extension WebRoutes {
                 body += """
                     <div class="card" id="task-\(task.id)"><div>任务 #\(task.id) · \(HTML.escape(task.departmentName)) · \(HTML.escape(task.roleName)) · \
                     <span class="state" id="state-\(task.id)">\(HTML.escape(state))</span></div>
-                    <div class="muted">签收时限 \(HTML.escape(task.acknowledgeDue ?? "—")) · 整改时限 \(HTML.escape(task.rectifyDue ?? "—"))\
-                    \(task.pendingExtension.map { " · 申请延期至 " + HTML.escape($0) } ?? "")</div>
+                    <div class="muted">签收时限 \(HTML.moment(task.acknowledgeDue)) · 整改时限 \(HTML.moment(task.rectifyDue))\
+                    \(task.pendingExtension.map { " · 申请延期至 " + HTML.moment($0) } ?? "")</div>
                     \(task.measures.map { "<div>整改措施:\(HTML.escape($0))</div>" } ?? "")\
                     \(task.disputeReason.map { "<div>退单理由:\(HTML.escape($0))</div>" } ?? "")\
                     \(task.rejectionReason.map { "<div>验收不通过:\(HTML.escape($0))</div>" } ?? "")
@@ -60,8 +60,8 @@ extension WebRoutes {
             body += #"</section><section id="timeline"><h2>办理记录</h2><table>"#
             for event in events {
                 body += """
-                    <tr><td class="muted">\(HTML.escape(event.occurredAt))</td><td>\(HTML.escape(Self.eventName(event.kind)))</td>\
-                    <td class="muted">\(HTML.escape(event.actor))</td></tr>
+                    <tr><td class="muted">\(HTML.moment(event.occurredAt))</td><td>\(HTML.escape(Self.eventName(event.kind)))</td>\
+                    <td class="muted">\(HTML.actor(event.actor))</td></tr>
                     """
             }
             body += "</table></section>"

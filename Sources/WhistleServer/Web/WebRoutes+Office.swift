@@ -56,7 +56,7 @@ extension WebRoutes {
                 body += """
                     <tr id="ladder-\(item.task)"><td><a href="/web/\(t)/issues/\(item.issue)">#\(item.task) \(HTML.escape(String(item.description.prefix(30))))</a></td>\
                     <td>\(department(item.department))</td><td>\(HTML.escape(state))\(item.overdue ? #" <span class="overdue">超期</span>"# : "")</td>\
-                    <td>\(HTML.escape(item.rectifyDue ?? "—"))</td><td>\(step)</td></tr>
+                    <td>\(HTML.moment(item.rectifyDue))</td><td>\(step)</td></tr>
                     """
             }
             body += "</table></section>"
@@ -66,7 +66,7 @@ extension WebRoutes {
             for item in overview.triage {
                 body += """
                     <div class="card"><a href="/web/\(t)/issues/\(item.issue)">问题 #\(item.issue)</a> · 小区 \(HTML.escape(item.compound)) · \
-                    <span class="muted">\(HTML.escape(item.receivedAt))</span><div>\(HTML.escape(item.description))</div></div>
+                    <span class="muted">\(HTML.moment(item.receivedAt))</span><div>\(HTML.escape(item.description))</div></div>
                     """
             }
             body += #"</section><section id="disputes"><h2>退单待裁定(\#(disputes.count))</h2>"#
@@ -77,7 +77,7 @@ extension WebRoutes {
             for item in overview.extensions {
                 body += """
                     <div class="card"><a href="/web/\(t)/issues/\(item.issue)">问题 #\(item.issue)</a> · 任务 #\(item.task) · \(department(item.department)) · \
-                    申请延期至 \(HTML.escape(item.until))<div>\(HTML.escape(item.reason ?? ""))</div>
+                    申请延期至 \(HTML.moment(item.until))<div>\(HTML.escape(item.reason ?? ""))</div>
                     \(actionForms(task: item.task, department: item.department, state: "acknowledged", rowVersion: nil, principal: principal, csrf: csrf, tenant: tenant, back: back, only: [.approveExtension, .denyExtension]))
                     </div>
                     """
