@@ -67,6 +67,8 @@ struct WebBrowserTests {
             #expect((seen["officeLadderRow"] as? String)?.contains("已整改待验收") == true)
             #expect((seen["officeTriage"] as? String)?.contains("楼顶不明设施待分拨") == true)
             #expect(seen["stateAfterVerify"] as? String == "已验收")
+            #expect(seen["triagedState"] as? String == "办理中")
+            #expect(try await db.scalar("SELECT state FROM issues WHERE issue_id = \(triageID)", as: String.self) == "open")
             #expect(seen["rankings"] as? String == "统计排名")
             for page in ["signin", "inbox", "issue", "office", "leader"] {
                 let file = Browser.screenshots.appendingPathComponent("\(page).png")
@@ -203,6 +205,13 @@ struct WebBrowserTests {
             check("县综合执法局" in text("by-department") or "zhifa" in text("by-department"), "the department is counted")
             check("待分拨(1)" in seen["officeTriage"], "one issue waits for triage")
             shot("office")
+            # The triage queue: the office gives the hotline's report its type.
+            click(By.CSS_SELECTOR, "#triage a")
+            check(path() == "/web/yongning/issues/" + triage, "the triaged issue's page, not " + path())
+            driver.find_element(By.ID, "type").send_keys("zl-2")
+            click(By.ID, "classify")
+            check("已分拨" in text("notice"), "the issue is dispatched")
+            seen["triagedState"] = text("issue-state")
             # The office verifies the rectification from the issue's page.
             driver.get(base + "/web/yongning/issues/" + issue)
             check("13812345678" in text("reporter"), "the office sees the reporter's phone")

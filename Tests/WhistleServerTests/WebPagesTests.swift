@@ -111,6 +111,13 @@ struct WebPagesTests {
         #expect(HTML.escape(#"<script>alert("x")</script> & 'y'"#) == "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;")
         #expect(HTML.escape("吹哨报到") == "吹哨报到")
         #expect(WebForm.urlEncoded("a=1&b=%E4%B8%AD+x&c=&a=2") == ["a": "1", "b": "中 x", "c": ""])
+        // Where a form may send the browser back to: our own pages only, nothing that splits a header.
+        #expect(WebRoutes.isLocalPage("/web/yongning/inbox?done=x"))
+        #expect(!WebRoutes.isLocalPage("https://evil.example/web/"))
+        #expect(!WebRoutes.isLocalPage("/web//evil.example"))
+        #expect(!WebRoutes.isLocalPage("/web/yongning/inbox\r\nSet-Cookie: a=b"))
+        #expect(HTML.moment("2026-11-09T09:00:00+08:00") == "2026-11-09 09:00")
+        #expect(HTML.actor("credential:12 张三(部门经办人)") == "张三(部门经办人)")
     }
 
     @Test("without a session every page redirects to sign-in; a wrong token is an error on the sign-in page")
@@ -406,6 +413,41 @@ struct WebPagesTests {
             #expect(after.body.contains("已同意"))
             // Deciding again is refused by the store's rules.
             #expect(try await post(client, "/web/yongning/escalations/\(draft)/approve", cookie: session.cookie, ["csrf": csrf]).status == .conflict)
+        }
+    }
+    @Test("the office types a triaged issue from its page and it leaves the triage queue; a department may not")
+    func triage() async throws {
+        let office = try await db.token("yongning", .office)
+        let zhifa = try await db.token("yongning", .handler, department: "zhifa")
+        try await app().test(.router) { client in
+            let body = ByteBuffer(string: #"{"channel": "hotline", "compound": "yanghe-c1-a", "description": "楼顶不明设施"}"#)
+            let issueID = try await client.execute(uri: "/v1/tenants/yongning/issues", method: .post, headers: admin, body: body) { response in
+                try #require(try responseJSON(response.body)["id"] as? Int)
+            }
+            let session = try await signIn(client, office)
+            let overview = try await get(client, "/web/yongning/office", cookie: session.cookie)
+            #expect(overview.body.contains("待分拨(1)"))
+            #expect(overview.body.contains("楼顶不明设施"))
+            let page = try await get(client, "/web/yongning/issues/\(issueID)", cookie: session.cookie)
+            #expect(page.body.contains(#"id="classify""#))
+            #expect(page.body.contains("待分拨"))
+            let csrf = try #require(Self.csrf(in: page.body))
+
+            let handler = try await signIn(client, zhifa)
+            let handlerCSRF = try #require(Self.csrf(in: try await get(client, "/web/yongning/inbox", cookie: handler.cookie).body))
+            let refused = try await post(client, "/web/yongning/issues/\(issueID)/classify", cookie: handler.cookie, ["csrf": handlerCSRF, "type": "zl-2"])
+            #expect(refused.status == .forbidden)
+            #expect(try await db.scalar("SELECT state FROM issues WHERE issue_id = \(issueID)", as: String.self) == "triage")
+
+            let unknown = try await post(client, "/web/yongning/issues/\(issueID)/classify", cookie: session.cookie, ["csrf": csrf, "type": "no-such-type"])
+            #expect(unknown.status.code >= 400)
+            let typed = try await post(client, "/web/yongning/issues/\(issueID)/classify", cookie: session.cookie, ["csrf": csrf, "type": "zl-2", "rowVersion": "1"])
+            #expect(typed.status == .seeOther, "\(typed.body)")
+            #expect(try await db.scalar("SELECT state FROM issues WHERE issue_id = \(issueID)", as: String.self) == "open")
+            #expect(try await db.scalar("SELECT count(*)::int FROM tasks WHERE issue_id = \(issueID)", as: Int.self) == 3)
+            let after = try await get(client, try #require(typed.location), cookie: session.cookie)
+            #expect(after.body.contains("已分拨:3 个部门"))
+            #expect(try await get(client, "/web/yongning/office", cookie: session.cookie).body.contains("待分拨(0)"))
         }
     }
 }

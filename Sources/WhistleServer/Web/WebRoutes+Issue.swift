@@ -31,7 +31,8 @@ extension WebRoutes {
                 <tr><th>上报时间</th><td>\(HTML.moment(issue.reportedAt))</td></tr>
                 <tr><th>上报人</th><td id="reporter">\(HTML.escape(issue.reporter.name ?? "—")) \(HTML.escape(issue.reporter.phone ?? ""))</td></tr>
                 \(issue.triage.map { "<tr><th>待分拨</th><td>\(HTML.escape($0.message))</td></tr>" } ?? "")
-                </table></section>
+                </table>
+                \(officeForms(issue, principal: principal, csrf: csrf))</section>
                 <section id="tasks"><h2>任务</h2>
                 """
             for task in issue.tasks {
@@ -67,6 +68,34 @@ extension WebRoutes {
             body += "</table></section>"
             return try page("问题 #\(id)", request, context, body)
         }
+        pages.post("issues/:id/classify") { request, context -> Response in
+            let principal = try context.require(.classify)
+            let (tenant, routing) = try self.routing.tenant(context)
+            let id = try IssueRoutes.id(context)
+            let form = try await form(request)
+            guard let type = form.text("type") else { throw Problem.unprocessable("type", "必须填写问题类型代码") }
+            let issue = try await IssueRoutes.mapping {
+                try await issues.classify(
+                    id, type: type, expectedVersion: form.text("rowVersion").flatMap(Int.init), tenant: tenant, routing: routing, now: clock(),
+                    actor: principal.actor, unmasked: AccessPolicy.allows(principal, .seePersonalData))
+            }
+            return HTML.redirect(Self.withNotice("/web/\(HTML.urlComponent(tenant))/issues/\(id)", "已分拨:\(issue.tasks.filter { $0.state != "withdrawn" }.count) 个部门"))
+        }
+        pages.post("issues/:id/return-visit") { request, context -> Response in
+            let principal = try context.require(.returnVisit)
+            let (tenant, routing) = try self.routing.tenant(context)
+            let id = try IssueRoutes.id(context)
+            let form = try await form(request)
+            guard let given = form.text("satisfaction"), let satisfaction = TaskRoutes.satisfaction[given] else {
+                throw Problem.unprocessable("satisfaction", "须为 满意、基本满意 或 不满意")
+            }
+            _ = try await IssueRoutes.mapping {
+                try await issues.returnVisit(
+                    id, satisfaction: satisfaction, note: form.text("note"), tenant: tenant, routing: routing, now: clock(), actor: principal.actor,
+                    unmasked: AccessPolicy.allows(principal, .seePersonalData))
+            }
+            return HTML.redirect(Self.withNotice("/web/\(HTML.urlComponent(tenant))/issues/\(id)", "已记录回访:\(given)"))
+        }
         pages.get("photos/:sha256") { _, context -> Response in
             let principal = try context.caller()
             let (tenant, routing) = try self.routing.tenant(context)
@@ -86,6 +115,29 @@ extension WebRoutes {
                 status: .ok, headers: [.contentType: photo.contentType, .cacheControl: "private, max-age=31536000, immutable"],
                 body: .init(byteBuffer: photo.bytes))
         }
+    }
+
+    /// The office's forms on an issue: give a triaged (or wrongly typed) issue its type, and the
+    /// return visit (回访) of a closed one.
+    func officeForms(_ issue: IssueRecord, principal: Principal, csrf: String) -> String {
+        let action = "/web/\(HTML.urlComponent(issue.tenant))/issues/\(issue.id)"
+        var html = ""
+        if AccessPolicy.allows(principal, .classify), issue.state != "closed" {
+            html += """
+                <form method="post" action="\(action)/classify" class="action">\(HTML.csrfField(csrf))\
+                <input type="hidden" name="rowVersion" value="\(issue.rowVersion)">\
+                <input type="text" name="type" id="type" placeholder="问题事项代码" value="\(HTML.escape(issue.type ?? ""))" required>\
+                <button type="submit" id="classify">\(issue.type == nil ? "分拨" : "重新分类")</button></form>
+                """
+        }
+        if AccessPolicy.allows(principal, .returnVisit), issue.state == "closed" {
+            html += """
+                <form method="post" action="\(action)/return-visit" class="action">\(HTML.csrfField(csrf))\
+                <select name="satisfaction" id="satisfaction"><option>满意</option><option>基本满意</option><option>不满意</option></select>\
+                <input type="text" name="note" placeholder="回访记录"><button type="submit" id="return-visit">记录回访</button></form>
+                """
+        }
+        return html
     }
 
     /// Events by their Chinese names; unknown kinds as they are.

@@ -30,7 +30,7 @@ extension WebRoutes {
                 headers.append(HTTPFields.Element(
                     name: .setCookie, value: WebSession.cookie(WebSession.signInCookieName, "", path: "/web/signin", maxAge: 0, secure: secure)))
                 var next = WebSession.home(principal)
-                if let wanted = form["next"], wanted.hasPrefix("/web/\(principal.tenant)/"), !wanted.contains("//") { next = wanted }
+                if let wanted = form["next"], wanted.hasPrefix("/web/\(principal.tenant)/"), Self.isLocalPage(wanted) { next = wanted }
                 return HTML.redirect(next, headers: headers)
             } catch {
                 return WebSession.errorResponse(error, principal: nil, csrf: nil, context: context)

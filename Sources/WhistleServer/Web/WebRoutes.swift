@@ -58,8 +58,13 @@ struct WebRoutes: Sendable {
 
     /// A local path to go back to after a form (never another site).
     static func back(_ form: WebForm, fallback: String) -> String {
-        guard let path = form["back"], path.hasPrefix("/web/"), !path.hasPrefix("//"), !path.contains("\\") else { return fallback }
+        guard let path = form["back"], isLocalPage(path) else { return fallback }
         return path
+    }
+
+    /// A path of our own pages that is safe in a Location header: no other host, no control characters.
+    static func isLocalPage(_ path: String) -> Bool {
+        path.hasPrefix("/web/") && !path.contains("//") && !path.contains("\\") && path.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
     }
 
     /// `?done=` after an action, shown once at the top of the page it returns to.
