@@ -123,7 +123,7 @@ extension WebRoutes {
             <span class="state" id="state-\(item.task)">\(HTML.escape(state))</span>\(item.overdue ? #" <span class="overdue">超期</span>"# : "")</div>
             <div>\(HTML.escape(item.description))</div>
             <div class="muted">\(HTML.escape(routing.departmentNames[item.department] ?? item.department)) · \(HTML.escape(TaskRole(rawValue: item.role)?.chineseName ?? item.role)) · \
-            小区 \(HTML.escape(item.compound)) · 签收时限 \(HTML.moment(item.acknowledgeDue)) · 整改时限 \(HTML.moment(item.rectifyDue))</div>
+            \(Self.compoundName(item.compound, routing)) · 签收时限 \(HTML.moment(item.acknowledgeDue)) · 整改时限 \(HTML.moment(item.rectifyDue))</div>
             \(actionForms(task: item.task, department: item.department, state: item.state, rowVersion: item.rowVersion, principal: principal, csrf: csrf, tenant: principal.tenant, back: back))
             </div>
             """

@@ -26,7 +26,7 @@ extension WebRoutes {
                 <table>
                 <tr><th>状态</th><td id="issue-state">\(HTML.escape(states[issue.state] ?? issue.state))</td></tr>
                 <tr><th>问题事项</th><td>\(HTML.escape(issue.typeName ?? issue.type ?? "未分类"))</td></tr>
-                <tr><th>小区</th><td>\(HTML.escape(issue.compound))\(issue.building.map { " · " + HTML.escape($0) } ?? "")\(issue.household.map { " · " + HTML.escape($0) } ?? "")</td></tr>
+                <tr><th>小区</th><td>\(Self.compoundName(issue.compound, routing))\(issue.building.map { " · " + HTML.escape($0) } ?? "")\(issue.household.map { " · " + HTML.escape($0) } ?? "")</td></tr>
                 <tr><th>渠道</th><td>\(HTML.escape(issue.channel))</td></tr>
                 <tr><th>上报时间</th><td>\(HTML.moment(issue.reportedAt))</td></tr>
                 <tr><th>上报人</th><td id="reporter">\(HTML.escape(issue.reporter.name ?? "—")) \(HTML.escape(issue.reporter.phone ?? ""))</td></tr>

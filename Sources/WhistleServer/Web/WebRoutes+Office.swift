@@ -65,7 +65,7 @@ extension WebRoutes {
             if overview.triage.isEmpty { body += "<p>没有待分拨的问题。</p>" }
             for item in overview.triage {
                 body += """
-                    <div class="card"><a href="/web/\(t)/issues/\(item.issue)">问题 #\(item.issue)</a> · 小区 \(HTML.escape(item.compound)) · \
+                    <div class="card"><a href="/web/\(t)/issues/\(item.issue)">问题 #\(item.issue)</a> · \(Self.compoundName(item.compound, routing)) · \
                     <span class="muted">\(HTML.moment(item.receivedAt))</span><div>\(HTML.escape(item.description))</div></div>
                     """
             }

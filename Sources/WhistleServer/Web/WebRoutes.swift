@@ -67,6 +67,11 @@ struct WebRoutes: Sendable {
         path.hasPrefix("/web/") && !path.contains("//") && !path.contains("\\") && path.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
     }
 
+    /// A compound by its name from the directory, with its code when unknown.
+    static func compoundName(_ code: String, _ routing: TenantRouting.Tenant) -> String {
+        HTML.escape(routing.directory.compounds.first { $0.compound.code == code }?.compound.name ?? code)
+    }
+
     /// `?done=` after an action, shown once at the top of the page it returns to.
     static func withNotice(_ path: String, _ notice: String) -> String {
         let base = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
