@@ -80,6 +80,8 @@ public func buildRouter(_ context: WhistleApplicationContext) -> Router<WhistleR
     let figures = FigureStore(database: context.database)
     FigureRoutes(routing: context.routing, store: figures, clock: context.clock).add(to: tenants)
     CampaignRoutes(routing: context.routing, store: CampaignStore(database: context.database), figures: figures, clock: context.clock).add(to: tenants)
+    // The server-rendered pages (issue 7), with their own session cookie instead of a bearer token.
+    WebRoutes(context, issues: issues).add(to: router)
     return router
 }
 
