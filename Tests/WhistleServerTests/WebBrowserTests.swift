@@ -69,7 +69,11 @@ struct WebBrowserTests {
             #expect(seen["stateAfterVerify"] as? String == "已验收")
             #expect(seen["triagedState"] as? String == "办理中")
             #expect(try await db.scalar("SELECT state FROM issues WHERE issue_id = \(triageID)", as: String.self) == "open")
-            #expect(seen["rankings"] as? String == "统计排名")
+            #expect(seen["rankings"] as? String == "统计排名（2026年11月，按问题上报时间）")
+            // 执法队员小李 rectified one of 综合执法局's two tasks (the office's typing of the triaged
+            // issue gave it the second): first of the departments at 1 of 2, the others at 0.
+            #expect(seen["topDepartment"] as? String == "1 永宁县综合执法局 50.0%（1/2） — 100.0% 0")
+            #expect((seen["chartPoints"] as? Int ?? 0) >= 2)
             for page in ["signin", "inbox", "issue", "office", "leader"] {
                 let file = Browser.screenshots.appendingPathComponent("\(page).png")
                 let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
@@ -95,6 +99,7 @@ struct WebBrowserTests {
     static let script = #"""
         import json, struct, sys, tempfile, zlib, os
         from selenium import webdriver
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions
@@ -134,7 +139,15 @@ struct WebBrowserTests {
             """Clicks what submits a form or follows a link, and waits for the next page."""
             old = driver.find_element(By.TAG_NAME, "html")
             driver.find_element(by, value).click()
-            WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+            # The old page is gone once asking about its root fails; during the navigation chromium may
+            # answer with another error than a stale reference, which means the same.
+            def gone(_):
+                try:
+                    old.is_enabled()
+                    return False
+                except WebDriverException:
+                    return True
+            WebDriverWait(driver, 20).until(gone)
 
         def sign_in(token):
             driver.find_element(By.ID, "token").send_keys(token)
@@ -219,11 +232,13 @@ struct WebBrowserTests {
             seen["stateAfterVerify"] = text("state-" + task)
             click(By.CSS_SELECTOR, "header form button")
 
-            # The leader's page, with the rankings' place kept.
+            # The leader's page: the month's rankings and the chart of rates.
             driver.get(base + "/web/yongning/leader")
             sign_in(leader)
             check(path() == "/web/yongning/leader", "the leader's page, not " + path())
             seen["rankings"] = driver.find_element(By.CSS_SELECTOR, "section#rankings h2").text
+            seen["topDepartment"] = driver.find_elements(By.CSS_SELECTOR, "table#ranking-departments tr")[1].text
+            seen["chartPoints"] = len(driver.find_elements(By.CSS_SELECTOR, "section#rankings svg.chart circle"))
             check("待审批的通报批评" in text("notices"), "the notices section")
             shot("leader")
         finally:

@@ -289,7 +289,7 @@ struct WebPagesTests {
         }
     }
 
-    @Test("descriptions are escaped on every page; the office sees personal data; the leader's page keeps an empty rankings section")
+    @Test("descriptions are escaped on every page; the office sees personal data; the leader's page ranks towns and departments, charts the rates and shows the campaigns")
     func escapedAndRoles() async throws {
         let office = try await db.token("yongning", .office)
         let leader = try await db.token("yongning", .leader)
@@ -311,7 +311,14 @@ struct WebPagesTests {
             let leaderSession = try await signIn(client, leader)
             let leaderPage = try await get(client, "/web/yongning/leader", cookie: leaderSession.cookie)
             #expect(leaderPage.status == .ok)
-            #expect(leaderPage.body.contains(#"<section id="rankings"><h2>统计排名</h2></section>"#))
+            // One issue in 杨和镇 with three tasks, none rectified yet: every one ranked at 0 of 1.
+            #expect(leaderPage.body.contains(#"<section id="rankings"><h2>统计排名（2026年11月，按问题上报时间）</h2>"#))
+            #expect(leaderPage.body.contains(#"<table id="ranking-territories">"#) && leaderPage.body.contains(#"<table id="ranking-departments">"#))
+            #expect(leaderPage.body.contains("<tr><td>1</td><td>杨和镇</td><td>0.0%（0/1）</td>"))
+            #expect(leaderPage.body.components(separatedBy: "<td>0.0%（0/1）</td>").count - 1 == 4)  // the town and three departments
+            #expect(leaderPage.body.contains(#"<svg class="chart""#))
+            #expect(leaderPage.body.contains("永宁县2023年物业提升“123”专项行动") && leaderPage.body.contains("已达标 0 / 目标 6 个小区"))
+            #expect(leaderPage.body.contains("未达成"))
             #expect(leaderPage.body.contains("待审批的通报批评"))
             let leaderIssue = try await get(client, "/web/yongning/issues/\(issueID)", cookie: leaderSession.cookie)
             #expect(leaderIssue.status == .ok)

@@ -4,8 +4,9 @@ import WhistleCore
 import WhistleStore
 
 extension WebRoutes {
-    /// The leader's page (`/web/{t}/leader`): drafted public notices (通报批评) to approve or reject;
-    /// and the place where rankings and charts of rates will go.
+    /// The leader's page (`/web/{t}/leader`): drafted public notices (通报批评) to approve or reject,
+    /// the month's rankings of towns and departments, the rates month by month as a chart, and
+    /// the campaigns' progress against their targets.
     func addLeader(to pages: RouterGroup<WhistleRequestContext>) {
         pages.get("leader") { request, context -> Response in
             let principal = try context.caller()
@@ -40,8 +41,7 @@ extension WebRoutes {
                 body += "</div>"
             }
             body += "</section>"
-            // Rankings and charts of rates are added later (issue 7, second part): keep this section empty.
-            body += #"<section id="rankings"><h2>统计排名</h2></section>"#
+            body += try await rankings(request, tenant: tenant, routing: routing)
             return try page("领导工作台", request, context, body)
         }
         for (path, approve) in [("approve", true), ("reject", false)] {
@@ -59,5 +59,65 @@ extension WebRoutes {
                 return HTML.redirect(Self.withNotice("/web/\(HTML.urlComponent(tenant))/leader", notice))
             }
         }
+    }
+
+    /// The rankings of the month (`?month=YYYY-MM`, this month by default), the twelve months' rates
+    /// as a chart, and each campaign's progress.
+    func rankings(_ request: Request, tenant: String, routing: TenantRouting.Tenant) async throws -> String {
+        let zone = routing.timeZone
+        let now = clock()
+        let today = CivilDate(now, in: zone)
+        var month = (today.year, today.month)
+        if let text = request.uri.queryParameters["month"].map(String.init) {
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            if parts.count == 2, (2000...2200).contains(parts[0]), (1...12).contains(parts[1]) { month = (parts[0], parts[1]) }
+        }
+        let first = CivilDate(month.0, month.1, 1)
+        let next = first.adding(days: CivilDate.daysInMonth(year: month.0, month: month.1))
+        let towns = try await figures.figures(by: .territory, tenant: tenant, routing: routing, from: first.start(in: zone), to: next.start(in: zone), now: now)
+        let departments = try await figures.figures(
+            by: .department, tenant: tenant, routing: routing, from: first.start(in: zone), to: next.start(in: zone), now: now)
+        let label = "\(month.0)年\(month.1)月"
+        var body = #"<section id="rankings"><h2>统计排名（\#(label)，按问题上报时间）</h2>"#
+        for (title, groups, kind, id) in [
+            ("镇街", towns, FigureRate.Kind.rectification, "territories"), ("部门", departments, FigureRate.Kind.taskRectification, "departments"),
+        ] {
+            let (ranked, unranked) = FigureRanking.rank(groups, by: kind)
+            body += #"<h3>\#(title)\#(kind.title)排名</h3><p class="muted">\#(HTML.escape(kind.definition))</p>"#
+            if ranked.isEmpty {
+                body += "<p>本月尚无可排名的数据。</p>"
+                continue
+            }
+            body += #"<table id="ranking-\#(id)"><tr><th>名次</th><th>\#(title)</th><th>\#(kind.title)</th><th>响应率</th><th>按期整改率</th><th>当前逾期</th></tr>"#
+            let byKey = Dictionary(groups.map { ($0.key, $0.counts) }, uniquingKeysWith: { first, _ in first })
+            for entry in ranked {
+                let counts = byKey[entry.key] ?? FigureCounts()
+                body += "<tr><td>\(entry.rank)</td><td>\(HTML.escape(entry.name))</td>"
+                body += "<td>\(entry.rate.percent)（\(entry.rate.numerator)/\(entry.rate.denominator)）</td>"
+                body += "<td>\(counts.rate(.response).percent)</td><td>\(counts.rate(.onTimeRectification).percent)</td><td>\(counts.overdueNow)</td></tr>"
+            }
+            body += "</table>"
+            if !unranked.isEmpty { body += #"<p class="muted">无数据未排名：\#(unranked.count) 个</p>"# }
+        }
+        // The twelve months up to this one, rates month by month.
+        let start = CivilDate(month.1 == 12 ? month.0 : month.0 - 1, month.1 == 12 ? 1 : month.1 + 1, 1)
+        let trend = try await figures.figures(by: .month, tenant: tenant, routing: routing, from: start.start(in: zone), to: next.start(in: zone), now: now)
+        body += #"<h3>近十二个月比率趋势</h3>"#
+        body += trend.isEmpty ? "<p>近十二个月没有上报的问题。</p>" : RateChart.svg(trend, kinds: [.rectification, .response, .onTimeRectification, .satisfaction])
+        body += "</section>"
+        if !routing.campaigns.isEmpty {
+            body += #"<section id="campaigns"><h2>专项行动进展</h2>"#
+            for plan in routing.campaigns {
+                let progress = try await campaigns.progress(plan, tenant: tenant, routing: routing, figures: figures, now: now)
+                body += #"<div class="card"><strong>\#(HTML.escape(plan.name))</strong> <span class="muted">\#(plan.from) 至 \#(plan.to)</span>"#
+                if let phase = progress.phase { body += #"<div>当前阶段：\#(HTML.escape(phase.name))（\#(phase.from) 至 \#(phase.to)）</div>"# }
+                for target in progress.targets {
+                    body += #"<div>\#(HTML.escape(target.name))：\#(HTML.escape(target.summary)) <span class="state">\#(target.status.title)</span> <span class="muted">时限 \#(target.by)</span></div>"#
+                }
+                body += "</div>"
+            }
+            body += "</section>"
+        }
+        return body
     }
 }

@@ -12,6 +12,8 @@ struct WebRoutes: Sendable {
     let escalations: EscalationStore
     let credentials: CredentialStore
     let sessions: SessionStore
+    let figures: FigureStore
+    let campaigns: CampaignStore
     let clock: @Sendable () -> Date
     let maxPhotoBytes: Int
 
@@ -21,6 +23,8 @@ struct WebRoutes: Sendable {
         escalations = EscalationStore(database: context.database)
         credentials = CredentialStore(database: context.database)
         sessions = SessionStore(database: context.database)
+        figures = FigureStore(database: context.database)
+        campaigns = CampaignStore(database: context.database)
         clock = context.clock
         maxPhotoBytes = context.maxPhotoBytes
     }
