@@ -13,7 +13,8 @@ struct LedgerCommand: AsyncParsableCommand {
             commandName: "export", abstract: "Write a ledger to a file (.xlsx or .csv), page by page, whatever its length.",
             discussion: """
                 Layouts: inspection (000 附件2 排查整治台账), visits (000 附件3 走访台账, with the platform line at its foot),
-                campaign (003 附件2 攻坚行动整治工作台账; name the 攻坚行动 with --campaign). Owners' names are masked
+                campaign (003 附件2 攻坚行动整治工作台账; name the 攻坚行动 with --campaign), compounds (002 附件3
+                住宅小区项目整治台账: one project per compound, every problem with its category). Owners' names are masked
                 unless --unmasked is given. Works on the daemon's database (the running daemon's embedded server).
                 """)
 
@@ -22,7 +23,7 @@ struct LedgerCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The tenant.")
         var tenant: String
 
-        @Option(name: .long, help: "inspection, visits or campaign.")
+        @Option(name: .long, help: "inspection, visits, campaign or compounds.")
         var layout: String
 
         @Option(name: .long, help: "Reports from this date (YYYY-MM-DD, from its start) or moment (ISO 8601); by default all.")

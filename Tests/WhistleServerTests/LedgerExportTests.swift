@@ -221,4 +221,51 @@ struct LedgerExportTests {
             }
         }
     }
+
+    @Test("002 附件3: the compound rectification ledger, titled by the campaign, one numbered project per compound with its problems, their category and units")
+    func compoundLedger() async throws {
+        let db = try await TestPostgres.migratedDatabase("ledger_compounds")
+        try await db.loadSampleConfiguration()
+        let routing = TenantRouting(try ConfigDirectory.read(TestPostgres.configDirectory))
+        let office = try await db.token("yongning", .office)
+        let zone = TimeZone(identifier: "Asia/Shanghai")!
+        let app = try testApplication(db, routing: routing, clock: { ISOMoment.parse("2026-06-10T09:00:00+08:00", in: zone)! })
+        let yn = "/v1/tenants/yongning"
+        try await app.test(.router) { client in
+            for (compound, type, at, text) in [
+                ("yanghe-c1-b", "zz-1", "2026-06-02T09:00:00+08:00", "垃圾转运车辆不密闭"), ("yanghe-c1-a", "zl-1", "2026-06-03T09:00:00+08:00", "停水催缴物业费"),
+                ("yanghe-c1-a", "zz-1", "2026-06-04T09:00:00+08:00", "未开展垃圾分类"), ("yanghe-c1-a", nil, "2026-06-05T09:00:00+08:00", "楼道灯不亮"),
+            ] as [(String, String?, String, String)] {
+                let typeField = type.map { #""type": "\#($0)", "# } ?? ""
+                try await client.execute(
+                    uri: "\(yn)/issues", method: .post, headers: [.authorization: "Bearer \(office)"],
+                    body: ByteBuffer(string: #"{"channel": "inspection", "compound": "\#(compound)", \#(typeField)"reportedAt": "\#(at)", "description": "\#(text)"}"#)
+                ) { #expect($0.status == .created, "\(String(buffer: $0.body))") }
+            }
+            let data = try await client.execute(
+                uri: "\(yn)/ledgers/compounds.xlsx?from=2026-06-01T00:00:00%2B08:00", method: .get, headers: [.authorization: "Bearer \(office)"]
+            ) { response -> Data in
+                #expect(response.status == .ok)
+                return Data(buffer: response.body)
+            }
+            let sheet = try Self.openpyxl(data)
+            let rows = sheet["rows"] as? [[String]] ?? []
+            #expect(rows.first?.first == "永宁县2023年物业提升“123”专项行动住宅小区项目整治台账")
+            #expect(rows[1].first?.hasPrefix("属地：永宁县") == true)
+            #expect(rows[2] == ["序号", "乡镇（街道）", "社区", "小区名称", "物业服务企业", "问题类别", "存在问题", "整治措施", "责任单位", "完成时限", "整治进展", "备注"])
+            // 小区A first (the directory's order) with its three problems, then 小区B; the untyped one awaits triage.
+            #expect(rows.dropFirst(3).map { $0[6] } == ["1. 停水催缴物业费", "2. 未开展垃圾分类", "3. 楼道灯不亮", "1. 垃圾转运车辆不密闭"])
+            #expect(rows.dropFirst(3).map { $0[5] } == ["治乱", "治脏", "", "治脏"])
+            #expect(rows.dropFirst(3).map { $0[0] } == ["1", "", "", "2"])
+            #expect(rows[3][1] == "杨和镇" && rows[3][3].hasPrefix("示例小区A") && rows[6][3].hasPrefix("示例小区B"))
+            // Reported after the list came into force (2023-05-19): routed, with their units and deadlines; the untyped one waits.
+            #expect(rows[5][11] == "待分派" && rows[5][10] == "待分派" && rows[3][8].contains("住房和城乡建设局"), "\(rows[3])")
+            #expect(rows[3][9] == "2026年6月17日" && rows[3][10] == "整治中", "\(rows[3])")
+            let merged = Set(sheet["merged"] as? [String] ?? [])
+            #expect(merged.isSuperset(of: ["A4:A6", "B4:B6", "C4:C6", "D4:D6", "E4:E6"]))
+            // Excel's sheet names stop at 31 characters: the title's end is kept.
+            let title = sheet["title"] as? String ?? ""
+            #expect(title.hasSuffix("住宅小区项目整治台账") && title.count <= 31)
+        }
+    }
 }

@@ -5,8 +5,8 @@ import WhistleStore
 
 /// The ledgers (台账) in the seeds' layouts, streamed as `.xlsx` or CSV: seed 000's 附件2
 /// (`ledgers/inspection.xlsx|csv`) and 附件3 with its platform line (`ledgers/visits.xlsx|csv`),
-/// and seed 003's 附件2 per 攻坚行动 (`ledgers/campaign.xlsx|csv?campaign=…`). `whistle ledger
-/// export` writes the same files.
+/// seed 003's 附件2 per 攻坚行动 (`ledgers/campaign.xlsx|csv?campaign=…`) and seed 002's 附件3
+/// (`ledgers/compounds.xlsx|csv`). `whistle ledger export` writes the same files.
 struct LedgerRoutes: Sendable {
     let routing: TenantRouting
     let store: LedgerStore
@@ -18,7 +18,7 @@ struct LedgerRoutes: Sendable {
             let (tenant, routing) = try self.routing.tenant(context)
             let file = context.parameters.get("file") ?? ""
             let parts = file.split(separator: ".", maxSplits: 1).map(String.init)
-            let codes = LedgerStore.layouts.map(\.code) + ["campaign"]
+            let codes = LedgerStore.codes
             guard parts.count == 2, codes.contains(parts[0]), LedgerWriter.Format(rawValue: parts[1]) != nil else {
                 let known = codes.flatMap { ["\($0).xlsx", "\($0).csv"] }.joined(separator: ", ")
                 throw Problem.notFound("没有台账“\(file)”;可用:\(known)")

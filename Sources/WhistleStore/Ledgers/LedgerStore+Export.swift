@@ -2,10 +2,12 @@ import Foundation
 import WhistleCore
 
 extension LedgerStore {
-    /// Which ledger: one of the layouts (000 附件2, 附件3) or seed 003's campaign ledger for a 攻坚行动.
+    /// Which ledger: one of the layouts (000 附件2, 附件3), seed 003's campaign ledger for a 攻坚行动,
+    /// or seed 002's compound ledger (附件3 住宅小区项目整治台账) under its title.
     public enum Ledger: Sendable, Hashable {
         case layout(LedgerLayout)
         case campaign(String)
+        case compounds(title: String)
     }
 
     /// What a caller can get wrong when asking for a ledger; the HTTP layer and the command line
@@ -51,6 +53,7 @@ extension LedgerStore {
             switch ledger {
             case .layout(let layout): "\(layout.code)-ledger.\(format.rawValue)"
             case .campaign: "campaign-ledger.\(format.rawValue)"
+            case .compounds: "compounds-ledger.\(format.rawValue)"
             }
         }
 
@@ -59,18 +62,19 @@ extension LedgerStore {
             switch ledger {
             case .layout(let layout): layout.sheetName
             case .campaign(let campaign): "\(campaign)攻坚行动整治工作台账"
+            case .compounds(let title): title
             }
         }
 
         /// Checks a request for a ledger against the tenant's directory and lists.
         /// - Parameters:
-        ///   - code: `inspection`, `visits` or `campaign`.
+        ///   - code: `inspection`, `visits`, `campaign` or `compounds`.
         ///   - campaign: for `campaign`, the 攻坚行动 (a tag of the list's types).
         public static func make(
             code: String, format: String, routing: TenantRouting.Tenant, from: Date, to: Date, territory: String?, compound: String?,
             campaign: String?, contact: String, phone: String, now: Date, unmasked: Bool, photoURL: @escaping @Sendable (String) -> String
         ) throws(ExportError) -> Export {
-            let codes = LedgerStore.layouts.map(\.code) + ["campaign"]
+            let codes = LedgerStore.codes
             guard codes.contains(code) else { throw .unknownLedger(code, known: codes) }
             guard let format = LedgerWriter.Format(rawValue: format) else { throw .unknownFormat(format) }
             guard to > from else { throw .emptyPeriod }
@@ -90,6 +94,9 @@ extension LedgerStore {
                 let campaigns = LedgerStore.campaigns(routing)
                 guard let campaign, campaigns.contains(campaign) else { throw .campaignRequired(known: campaigns) }
                 ledger = .campaign(campaign)
+            } else if code == "compounds" {
+                // 002 附件3 is named after the campaign (永宁县2023年物业提升“123”专项行动住宅小区项目整治台账).
+                ledger = .compounds(title: (routing.campaigns.first?.name ?? "") + "住宅小区项目整治台账")
             } else {
                 ledger = .layout(LedgerStore.layouts.first { $0.code == code }!)
             }
@@ -102,6 +109,9 @@ extension LedgerStore {
     /// The layouts exported by code (`inspection`, `visits`).
     public static let layouts = [LedgerLayout.inspection, .visits]
 
+    /// Every ledger's code: the layouts, `campaign` (003 附件2) and `compounds` (002 附件3).
+    public static let codes = layouts.map(\.code) + ["campaign", "compounds"]
+
     /// Writes the ledger through `write`, page by page (keyset pages of 500), so that a ledger of
     /// any length is never held whole.
     /// - Returns: the number of problems (rows) written.
@@ -112,12 +122,18 @@ extension LedgerStore {
         var rows = 0
         var cursor: Cursor?
         switch export.ledger {
-        case .campaign(let campaign):
-            // Seed 003's 附件2: one ledger per 攻坚行动, one numbered project per compound.
-            var ledger = ProjectLedgerWriter(format: export.format, campaign: campaign, locality: export.district, date: export.date)
+        case .campaign, .compounds:
+            // Seed 003's 附件2 (one ledger per 攻坚行动) and 002's 附件3: one numbered project per compound.
+            let form: ProjectLedgerWriter.Form
+            switch export.ledger {
+            case .campaign(let campaign): form = .campaign(campaign)
+            case .compounds(let title): form = .compounds(title: title)
+            case .layout: preconditionFailure("a layout is not a project ledger")
+            }
+            var ledger = ProjectLedgerWriter(format: export.format, form: form, locality: export.district, date: export.date)
             try await write(ledger.start())
             repeat {
-                let page = try await projectPage(campaign: campaign, tenant: tenant, routing: routing, scope: export.scope, after: cursor)
+                let page = try await projectPage(form, tenant: tenant, routing: routing, scope: export.scope, after: cursor)
                 var bytes: [UInt8] = []
                 for row in page.rows { bytes += ledger.add(row) }
                 if !bytes.isEmpty { try await write(bytes) }

@@ -119,9 +119,25 @@ public struct LedgerStore: Sendable {
     public func projectPage(
         campaign: String, tenant: String, routing: TenantRouting.Tenant, scope: Scope, after cursor: Cursor?, limit: Int = 500
     ) async throws -> (rows: [ProjectLedgerWriter.Row], next: Cursor?) {
+        try await projectPage(.campaign(campaign), tenant: tenant, routing: routing, scope: scope, after: cursor, limit: limit)
+    }
+
+    /// One page of a project ledger in `form`: 003's (the types tagged with its 攻坚行动) or 002's
+    /// (every type, each problem with its category: the type's first tag in the newest list).
+    public func projectPage(
+        _ form: ProjectLedgerWriter.Form, tenant: String, routing: TenantRouting.Tenant, scope: Scope, after cursor: Cursor?, limit: Int = 500
+    ) async throws -> (rows: [ProjectLedgerWriter.Row], next: Cursor?) {
         let zone = routing.timeZone
         var types: Set<String> = []
-        for list in routing.router.catalog.versions { for type in list.types where type.tags.contains(campaign) { types.insert(type.code) } }
+        var categories: [String: String] = [:]
+        for list in routing.router.catalog.versions {
+            for type in list.types {
+                if case .campaign(let campaign) = form, type.tags.contains(campaign) { types.insert(type.code) }
+                categories[type.code] = type.tags.first ?? ""
+            }
+        }
+        let filtered: Bool
+        if case .campaign = form { filtered = true } else { filtered = false }
         let entries = routing.directory.compounds.filter { scope.compounds.contains($0.compound.code) }
         let codes = entries.map(\.compound.code)
         let ranks = Array(0..<codes.count)
@@ -142,35 +158,34 @@ public struct LedgerStore: Sendable {
             let rows = try await connection.query(
                 """
                 WITH ranked AS (SELECT * FROM unnest(\(codes)::text[], \(ranks)::int[]) AS r(compound, rank))
-                SELECT i.issue_id, r.rank, i.compound_code, i.description, i.reported_at,
+                SELECT i.issue_id, r.rank, i.compound_code, i.description, i.reported_at, coalesce(i.issue_type, ''),
                        coalesce((SELECT string_agg(t.measures, '；' ORDER BY t.task_id) FROM tasks t
                                  WHERE t.issue_id = i.issue_id AND t.measures IS NOT NULL AND t.state <> 'withdrawn'), ''),
                        (SELECT max(t.rectify_due) FROM tasks t WHERE t.issue_id = i.issue_id AND t.state <> 'withdrawn'),
                        CASE WHEN i.state = 'closed' THEN '已完成'
+                            WHEN i.state = 'triage' THEN '待分派'
                             WHEN NOT EXISTS (SELECT 1 FROM tasks t WHERE t.issue_id = i.issue_id AND t.state NOT IN ('rectified', 'verified', 'closed', 'withdrawn'))
                                 THEN '已整改待验收'
                             ELSE '整治中' END,
                        coalesce((SELECT array_agg(t.department_code ORDER BY t.task_id) FROM tasks t
                                  WHERE t.issue_id = i.issue_id AND t.state <> 'withdrawn'), '{}')
                 FROM issues i JOIN ranked r ON r.compound = i.compound_code
-                WHERE i.state <> 'merged' AND i.issue_type = ANY(\(typeList)) AND i.reported_at >= \(scope.from) AND i.reported_at < \(scope.to)
+                WHERE i.state <> 'merged' AND (NOT \(filtered) OR i.issue_type = ANY(\(typeList))) AND i.reported_at >= \(scope.from) AND i.reported_at < \(scope.to)
                   AND (r.rank, i.reported_at, i.issue_id) > (\(afterRank), \(afterAt), \(afterIssue))
                 ORDER BY r.rank, i.reported_at, i.issue_id
                 LIMIT \(limit)
                 """, logger: database.logger)
             var page: [(ProjectLedgerWriter.Row, Cursor)] = []
-            for try await r in rows.decode((Int64, Int, String, String, Date, String, Date?, String, [String]).self) {
+            for try await r in rows.decode((Int64, Int, String, String, Date, String, String, Date?, String, [String]).self) {
                 var departments: [String] = []
-                for code in r.8 where !departments.contains(names[code] ?? code) { departments.append(names[code] ?? code) }
+                for code in r.9 where !departments.contains(names[code] ?? code) { departments.append(names[code] ?? code) }
                 let place = places[r.2]
-                page.append(
-                    (
-                        ProjectLedgerWriter.Row(
-                            project: r.2, projectName: place?.name ?? r.2, company: place?.company ?? "", standard: "", problem: r.3, measures: r.5,
-                            deadline: r.6.map(day) ?? "", responsible: departments.joined(separator: "、"), progress: r.7,
-                            community: place?.community ?? "", street: place?.street ?? "", note: ""),
-                        Cursor(rank: r.1, reportedAt: r.4, issue: r.0)
-                    ))
+                var row = ProjectLedgerWriter.Row(
+                    project: r.2, projectName: place?.name ?? r.2, company: place?.company ?? "", standard: "", problem: r.3, measures: r.6,
+                    deadline: r.7.map(day) ?? "", responsible: departments.joined(separator: "、"), progress: r.8,
+                    community: place?.community ?? "", street: place?.street ?? "", note: r.5.isEmpty ? "待分派" : "")
+                row.category = categories[r.5] ?? ""
+                page.append((row, Cursor(rank: r.1, reportedAt: r.4, issue: r.0)))
             }
             return page
         }
