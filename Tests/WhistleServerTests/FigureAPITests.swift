@@ -286,4 +286,27 @@ struct FigureAPITests {
             #expect(await one.sendDue() == ["yongning/yn-test/2026-11"])
         }
     }
+
+    @Test("a monthly report the office has no channel for is still stored, and recorded as unsent with the reason")
+    func unsentReport() async throws {
+        let db = try await TestPostgres.migratedDatabase("figures_unsent")
+        try await db.loadSampleConfiguration()
+        var config = try ConfigDirectory.read(TestPostgres.configDirectory)
+        let index = try #require(config.tenants.firstIndex { $0.directory.tenant.code == "yongning" })
+        config.tenants[index].directory.defaultChannels = []
+        for n in config.tenants[index].directory.departments.indices { config.tenants[index].directory.departments[n].channels = [] }
+        config.tenants[index].campaigns = [
+            CampaignPlan(code: "quiet", name: "无渠道测试", from: CivilDate(2026, 1, 1), to: CivilDate(2026, 12, 31), monthlyReport: .init(day: 3))
+        ]
+        let routing = TenantRouting(config)
+        let clock = ManualClock(now: Self.at("2026-03-03T09:00:00+08:00"))
+        let sent = await MonthlyReporter(database: db.database, routing: routing, clock: clock, logger: logger).sendDue()
+        #expect(sent == ["yongning/quiet/2026-02"])
+        #expect(try await db.scalar("SELECT count(*)::int FROM monthly_reports WHERE campaign = 'quiet'", as: Int.self) == 1)
+        #expect(try await db.scalar("SELECT count(*)::int FROM outbox WHERE event_kind = 'report.monthly'", as: Int.self) == 0)
+        #expect(
+            try await db.scalar(
+                "SELECT details->>'reason' FROM events WHERE kind = 'report.monthlyUnsent' AND subject_id = 'quiet'", as: String.self)
+                == "工作专班办公室未配置通知渠道")
+    }
 }
