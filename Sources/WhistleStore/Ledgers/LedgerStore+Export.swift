@@ -119,8 +119,7 @@ extension LedgerStore {
     public func export(
         _ export: Export, tenant: String, routing: TenantRouting.Tenant, write: ([UInt8]) async throws -> Void
     ) async throws -> Int {
-        var rows = 0
-        var cursor: Cursor?
+        let rows: Int
         switch export.ledger {
         case .campaign, .compounds:
             // Seed 003's 附件2 (one ledger per 攻坚行动) and 002's 附件3: one numbered project per compound.
@@ -132,14 +131,9 @@ extension LedgerStore {
             }
             var ledger = ProjectLedgerWriter(format: export.format, form: form, locality: export.district, date: export.date)
             try await write(ledger.start())
-            repeat {
-                let page = try await projectPage(form, tenant: tenant, routing: routing, scope: export.scope, after: cursor)
-                var bytes: [UInt8] = []
-                for row in page.rows { bytes += ledger.add(row) }
-                if !bytes.isEmpty { try await write(bytes) }
-                rows += page.rows.count
-                cursor = page.next
-            } while cursor != nil
+            rows = try await Self.stream(
+                write: write, page: { try await projectPage(form, tenant: tenant, routing: routing, scope: export.scope, after: $0) },
+                add: { ledger.add($0) })
             try await write(ledger.finish())
         case .layout(let layout):
             var ledger = LedgerWriter(
@@ -153,17 +147,32 @@ extension LedgerStore {
                 footer = "智慧物业综合信息平台注册户数（小区共 \(households) 户，已注册 \(coverage.map(\.registered).reduce(0, +)) 户）"
             }
             try await write(ledger.start())
-            repeat {
-                let page = try await self.page(
-                    layout, tenant: tenant, routing: routing, scope: export.scope, after: cursor, unmasked: export.unmasked, photoURL: export.photoURL)
-                var bytes: [UInt8] = []
-                for row in page.rows { bytes += ledger.add(row) }
-                if !bytes.isEmpty { try await write(bytes) }
-                rows += page.rows.count
-                cursor = page.next
-            } while cursor != nil
+            rows = try await Self.stream(
+                write: write,
+                page: {
+                    try await self.page(
+                        layout, tenant: tenant, routing: routing, scope: export.scope, after: $0, unmasked: export.unmasked, photoURL: export.photoURL)
+                }, add: { ledger.add($0) })
             try await write(ledger.finish(footer: footer))
         }
+        return rows
+    }
+
+    /// Page after page until the last: each page's rows through `add`, written in one piece.
+    /// - Returns: the number of rows.
+    private static func stream<Row>(
+        write: ([UInt8]) async throws -> Void, page: (Cursor?) async throws -> (rows: [Row], next: Cursor?), add: (Row) -> [UInt8]
+    ) async throws -> Int {
+        var rows = 0
+        var cursor: Cursor?
+        repeat {
+            let next = try await page(cursor)
+            var bytes: [UInt8] = []
+            for row in next.rows { bytes += add(row) }
+            if !bytes.isEmpty { try await write(bytes) }
+            rows += next.rows.count
+            cursor = next.next
+        } while cursor != nil
         return rows
     }
 }
