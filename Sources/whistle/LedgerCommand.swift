@@ -69,8 +69,7 @@ struct LedgerCommand: AsyncParsableCommand {
                 let zone = entry.timeZone
                 func moment(_ text: String?, _ option: String, end: Bool) throws -> Date? {
                     guard let text else { return nil }
-                    if let day = CivilDate(text) { return (end ? day.adding(days: 1) : day).start(in: zone) }
-                    guard let moment = ISOMoment.parse(text, in: zone) else {
+                    guard let moment = ISOMoment.parse(text, in: zone, dayEnds: end) else {
                         throw CommandFailure("--\(option) '\(text)' is neither a date (YYYY-MM-DD) nor an ISO 8601 moment")
                     }
                     return moment

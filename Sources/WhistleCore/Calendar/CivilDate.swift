@@ -183,3 +183,26 @@ extension Calendar {
         return calendar
     }
 }
+
+// MARK: Months
+
+extension CivilDate {
+    /// The first day of the month written `YYYY-MM` (years 2000 to 2200, as campaigns have them); nil otherwise.
+    public init?(month text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let month = Int(parts[1]),
+            (2000...2200).contains(year), (1...12).contains(month)
+        else { return nil }
+        self.init(year, month, 1)
+    }
+
+    /// The month's key, `YYYY-MM`.
+    public var monthKey: String {
+        String(description.prefix(7))
+    }
+
+    /// The first day of the month after this date's.
+    public var nextMonth: CivilDate {
+        month == 12 ? CivilDate(year + 1, 1, 1) : CivilDate(year, month + 1, 1)
+    }
+}

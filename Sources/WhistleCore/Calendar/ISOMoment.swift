@@ -4,6 +4,13 @@ import Foundation
 public enum ISOMoment {
     /// Parses `YYYY-MM-DD` (the start of that day) or `YYYY-MM-DDTHH:MM[:SS[.fff]]` with an optional
     /// `Z` or `±HH:MM` offset; without an offset the moment is read in `timeZone`. Nil if malformed.
+    /// As `parse(_:in:)`, but a bare date read as the end of a period (`to=2026-11-30`) means the
+    /// end of that day: the start of the next.
+    public static func parse(_ text: String, in timeZone: TimeZone, dayEnds: Bool) -> Date? {
+        if dayEnds, let date = CivilDate(text) { return date.adding(days: 1).start(in: timeZone) }
+        return parse(text, in: timeZone)
+    }
+
     public static func parse(_ text: String, in timeZone: TimeZone) -> Date? {
         if let date = CivilDate(text) { return date.start(in: timeZone) }
         guard text.count >= 16, let date = CivilDate(String(text.prefix(10))) else { return nil }

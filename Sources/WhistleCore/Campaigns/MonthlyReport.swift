@@ -36,7 +36,7 @@ public struct MonthlyReport: Sendable, Hashable, Codable {
 
     /// `2026-03`.
     public static func label(year: Int, month: Int) -> String {
-        (month < 10 ? "\(year)-0\(month)" : "\(year)-\(month)")
+        CivilDate(year, month, 1).monthKey
     }
 
     /// The message the office receives.

@@ -134,7 +134,7 @@ struct EscalationRoutes: Sendable {
             guard AccessPolicy.allows(principal, .readEscalations(department: department)) else {
                 throw Problem.forbidden("角色“\(principal.role.chineseName)”无权查看考评扣分。")
             }
-            let month = request.uri.queryParameters["month"].map(String.init) ?? Self.month(of: clock(), in: routing.timeZone)
+            let month = request.uri.queryParameters["month"].map(String.init) ?? CivilDate(clock(), in: routing.timeZone).monthKey
             var departments = try await Self.mapping { try await store.deductions(month: month, tenant: tenant, zone: routing.timeZone) }
             if let department { departments = departments.filter { $0.department == department } }
             for index in departments.indices {
@@ -172,13 +172,6 @@ struct EscalationRoutes: Sendable {
         let text = context.parameters.get("id") ?? ""
         guard let id = Int64(text), id > 0 else { throw Problem.invalidParameter("id", "'\(text)' 不是有效的编号") }
         return id
-    }
-
-    static func month(of date: Date, in zone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let c = calendar.dateComponents([.year, .month], from: date)
-        return String(format: "%04d-%02d", c.year!, c.month!)
     }
 
     static func mapping<T>(_ body: () async throws -> T) async throws -> T {

@@ -81,7 +81,7 @@ struct FigureRoutes: Sendable {
             guard let kind = FigureRate.Kind(rawValue: rateName) else {
                 throw Problem.invalidParameter("rate", "可选：\(FigureRate.Kind.allCases.map(\.rawValue).joined(separator: "、"))")
             }
-            let (_, from, to) = try Self.query(request, routing: routing, now: clock())
+            let (from, to) = try Self.period(Self.fields(request), zone: routing.timeZone, now: clock())
             let groups = try await store.figures(by: dimension, tenant: tenant, routing: routing, from: from, to: to, now: clock())
             let ranking = FigureRanking.rank(groups, by: kind)
             return Ranking(
@@ -99,24 +99,23 @@ struct FigureRoutes: Sendable {
         guard let dimension = FigureStore.Dimension(rawValue: by) else {
             throw Problem.invalidParameter("by", "可选：\(FigureStore.Dimension.allCases.map(\.rawValue).joined(separator: "、"))")
         }
-        let fields = Dictionary(query.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
-        let (from, to) = try period(fields, zone: routing.timeZone, now: now)
+        let (from, to) = try period(fields(request), zone: routing.timeZone, now: now)
         return (dimension, from, to)
+    }
+
+    /// The query's parameters as plain strings.
+    static func fields(_ request: Request) -> [String: String] {
+        Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first })
     }
 
     static func period(_ query: [String: String], zone: TimeZone, now: Date) throws -> (Date, Date) {
         if let month = query["month"] {
-            let parts = month.split(separator: "-")
-            guard parts.count == 2, let year = Int(parts[0]), let number = Int(parts[1]), (1...12).contains(number), (2000...2200).contains(year),
-                parts[1].count == 2
-            else { throw Problem.invalidParameter("month", "月份格式为 YYYY-MM，例如 2026-11") }
-            let first = CivilDate(year, number, 1)
-            return (first.start(in: zone), first.adding(days: CivilDate.daysInMonth(year: year, month: number)).start(in: zone))
+            guard let first = CivilDate(month: month) else { throw Problem.invalidParameter("month", "月份格式为 YYYY-MM，例如 2026-11") }
+            return (first.start(in: zone), first.nextMonth.start(in: zone))
         }
         func moment(_ field: String) throws -> Date? {
             guard let text = query[field] else { return nil }
-            if let day = CivilDate(text) { return field == "to" ? day.adding(days: 1).start(in: zone) : day.start(in: zone) }
-            guard let moment = ISOMoment.parse(text, in: zone) else {
+            guard let moment = ISOMoment.parse(text, in: zone, dayEnds: field == "to") else {
                 throw Problem.invalidParameter(field, "'\(text)' 不是日期（YYYY-MM-DD，含当日）或 ISO 8601 时间")
             }
             return moment

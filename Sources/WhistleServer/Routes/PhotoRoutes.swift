@@ -49,26 +49,31 @@ struct PhotoRoutes: Sendable {
             return Added(issue: issueID, items: records, count: records.count)
         }
         tenants.get("photos/:sha256") { _, context -> Response in
-            let principal = try context.caller()
-            let (tenant, routing) = try self.routing.tenant(context)
-            let sha = context.parameters.get("sha256") ?? ""
-            guard sha.count == 64, sha.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
-                throw Problem.invalidParameter("sha256", "须为 64 位小写十六进制")
-            }
-            guard let photo = try await store.photo(sha, tenant: tenant) else { throw Problem.notFound("没有这张照片。") }
-            // Whoever may read one of the issues it is evidence of may see it.
-            var allowed = false
-            for issueID in photo.issues where !allowed {
-                if let issue = try await store.issue(issueID, tenant: tenant, zone: routing.timeZone) {
-                    allowed = AccessPolicy.allows(principal, issue.readAccess)
-                }
-            }
-            guard allowed else { throw Problem.forbidden("无权查看这张照片。") }
-            return Response(
-                status: .ok,
-                headers: [.contentType: photo.contentType, .cacheControl: "private, max-age=31536000, immutable", .eTag: "\"\(sha)\""],
-                body: .init(byteBuffer: photo.bytes))
+            try await Self.photo(context, routing: routing, store: store)
         }
+    }
+
+    /// The photo of the path's `{sha256}`, to whoever may read one of the issues it is evidence of;
+    /// the API and the web pages serve it alike.
+    static func photo(_ context: WhistleRequestContext, routing: TenantRouting, store: IssueStore) async throws -> Response {
+        let principal = try context.caller()
+        let (tenant, routing) = try routing.tenant(context)
+        let sha = context.parameters.get("sha256") ?? ""
+        guard sha.count == 64, sha.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            throw Problem.invalidParameter("sha256", "须为 64 位小写十六进制")
+        }
+        guard let photo = try await store.photo(sha, tenant: tenant) else { throw Problem.notFound("没有这张照片。") }
+        var allowed = false
+        for issueID in photo.issues where !allowed {
+            if let issue = try await store.issue(issueID, tenant: tenant, zone: routing.timeZone) {
+                allowed = AccessPolicy.allows(principal, issue.readAccess)
+            }
+        }
+        guard allowed else { throw Problem.forbidden("无权查看这张照片。") }
+        return Response(
+            status: .ok,
+            headers: [.contentType: photo.contentType, .cacheControl: "private, max-age=31536000, immutable", .eTag: "\"\(sha)\""],
+            body: .init(byteBuffer: photo.bytes))
     }
 
     /// The photos of a multipart body: every part is checked by its content; nothing is kept unless all are images.

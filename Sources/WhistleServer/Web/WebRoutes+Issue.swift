@@ -97,23 +97,7 @@ extension WebRoutes {
             return HTML.redirect(Self.withNotice("/web/\(HTML.urlComponent(tenant))/issues/\(id)", "已记录回访:\(given)"))
         }
         pages.get("photos/:sha256") { _, context -> Response in
-            let principal = try context.caller()
-            let (tenant, routing) = try self.routing.tenant(context)
-            let sha = context.parameters.get("sha256") ?? ""
-            guard sha.count == 64, sha.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
-                throw Problem.invalidParameter("sha256", "须为 64 位小写十六进制")
-            }
-            guard let photo = try await issues.photo(sha, tenant: tenant) else { throw Problem.notFound("没有这张照片。") }
-            var allowed = false
-            for issueID in photo.issues where !allowed {
-                if let issue = try await issues.issue(issueID, tenant: tenant, zone: routing.timeZone) {
-                    allowed = AccessPolicy.allows(principal, issue.readAccess)
-                }
-            }
-            guard allowed else { throw Problem.forbidden("无权查看这张照片。") }
-            return Response(
-                status: .ok, headers: [.contentType: photo.contentType, .cacheControl: "private, max-age=31536000, immutable"],
-                body: .init(byteBuffer: photo.bytes))
+            try await PhotoRoutes.photo(context, routing: routing, store: issues)
         }
     }
 

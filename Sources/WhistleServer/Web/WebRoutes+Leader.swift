@@ -67,17 +67,12 @@ extension WebRoutes {
         let zone = routing.timeZone
         let now = clock()
         let today = CivilDate(now, in: zone)
-        var month = (today.year, today.month)
-        if let text = request.uri.queryParameters["month"].map(String.init) {
-            let parts = text.split(separator: "-").compactMap { Int($0) }
-            if parts.count == 2, (2000...2200).contains(parts[0]), (1...12).contains(parts[1]) { month = (parts[0], parts[1]) }
-        }
-        let first = CivilDate(month.0, month.1, 1)
-        let next = first.adding(days: CivilDate.daysInMonth(year: month.0, month: month.1))
+        let first = request.uri.queryParameters["month"].flatMap { CivilDate(month: String($0)) } ?? CivilDate(today.year, today.month, 1)
+        let next = first.nextMonth
         let towns = try await figures.figures(by: .territory, tenant: tenant, routing: routing, from: first.start(in: zone), to: next.start(in: zone), now: now)
         let departments = try await figures.figures(
             by: .department, tenant: tenant, routing: routing, from: first.start(in: zone), to: next.start(in: zone), now: now)
-        let label = "\(month.0)年\(month.1)月"
+        let label = "\(first.year)年\(first.month)月"
         var body = #"<section id="rankings"><h2>统计排名（\#(label)，按问题上报时间）</h2>"#
         for (title, groups, kind, id) in [
             ("镇街", towns, FigureRate.Kind.rectification, "territories"), ("部门", departments, FigureRate.Kind.taskRectification, "departments"),
@@ -100,7 +95,7 @@ extension WebRoutes {
             if !unranked.isEmpty { body += #"<p class="muted">无数据未排名：\#(unranked.count) 个</p>"# }
         }
         // The twelve months up to this one, rates month by month.
-        let start = CivilDate(month.1 == 12 ? month.0 : month.0 - 1, month.1 == 12 ? 1 : month.1 + 1, 1)
+        let start = CivilDate(first.year - 1, first.month, 1).nextMonth
         let trend = try await figures.figures(by: .month, tenant: tenant, routing: routing, from: start.start(in: zone), to: next.start(in: zone), now: now)
         body += #"<h3>近十二个月比率趋势</h3>"#
         body += trend.isEmpty ? "<p>近十二个月没有上报的问题。</p>" : RateChart.svg(trend, kinds: [.rectification, .response, .onTimeRectification, .satisfaction])

@@ -92,9 +92,9 @@ public struct CampaignStore: Sendable {
     public func progress(_ plan: CampaignPlan, tenant: String, routing: TenantRouting.Tenant, figures: FigureStore, now: Date) async throws -> CampaignProgress {
         let zone = routing.timeZone
         let period = plan.period(in: zone)
-        let groups = try await figures.figures(by: .month, tenant: tenant, routing: routing, from: period.from, to: min(period.to, max(now, period.from)), now: now)
+        let table = try await figures.table(by: .month, tenant: tenant, routing: routing, from: period.from, to: min(period.to, max(now, period.from)), now: now)
         let live = try await attainments(campaign: plan.code, tenant: tenant).filter { $0.withdrawnAt == nil }
         let attained = Dictionary(grouping: live, by: \.target).mapValues(\.count)
-        return CampaignProgress(plan, counts: FigureGroup.total(groups), attained: attained, today: CivilDate(now, in: zone))
+        return CampaignProgress(plan, counts: table.total, attained: attained, today: CivilDate(now, in: zone))
     }
 }

@@ -59,7 +59,7 @@ public struct MonthlyReporter: Sendable {
         let zone = routing.timeZone
         let first = CivilDate(year, month, 1)
         let from = max(first, plan.from).start(in: zone)
-        let to = min(first.adding(days: CivilDate.daysInMonth(year: year, month: month)), plan.to.adding(days: 1)).start(in: zone)
+        let to = min(first.nextMonth, plan.to.adding(days: 1)).start(in: zone)
         let figures = FigureStore(database: database)
         let territories = try await figures.figures(by: .territory, tenant: tenant, routing: routing, from: from, to: to, now: now)
         let departments = try await figures.figures(by: .department, tenant: tenant, routing: routing, from: from, to: to, now: now)

@@ -344,14 +344,10 @@ extension EscalationStore {
     /// The month's deductions per department (`month` is `YYYY-MM` in the tenant's time zone):
     /// every fired rung with points that was due in the month, except notices still in draft or rejected.
     public func deductions(month: String, tenant: String, zone: TimeZone) async throws -> [DepartmentDeductions] {
-        let parts = month.split(separator: "-")
-        guard parts.count == 2, let year = Int(parts[0]), let number = Int(parts[1]), (1...12).contains(number), (2000...2200).contains(year) else {
+        guard let first = CivilDate(month: month) else {
             throw EscalationError.invalid([.init(field: "month", reason: "月份格式为 YYYY-MM，例如 2026-11")])
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let start = calendar.date(from: DateComponents(year: year, month: number, day: 1))!
-        let end = calendar.date(byAdding: .month, value: 1, to: start)!
+        let (start, end) = (first.start(in: zone), first.nextMonth.start(in: zone))
         return try await database.withTenant(tenant) { connection in
             let rows = try await connection.query(
                 """
