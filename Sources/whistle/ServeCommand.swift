@@ -68,6 +68,11 @@ struct ServeCommand: AsyncParsableCommand {
             let reports = PeriodicService(
                 name: "monthly reporter", intervalSeconds: 300, waitsForOpen: true, logger: common.makeLogger("whistle.reports")
             ) { await reporter.sendDue() }
+            // The figures' day cells, so that a year of figures reads a few thousand rows (issue 7).
+            let figureRefresher = FigureRefresher(database: database, logger: common.makeLogger("whistle.figures"))
+            let figureCells = PeriodicService(
+                name: "figure refresher", intervalSeconds: 10, waitsForOpen: true, logger: common.makeLogger("whistle.figures")
+            ) { await figureRefresher.refreshAll() }
             for warning in config.calendarWarnings(now: Date()) + config.channelWarnings(environment: environment) + config.rosterWarnings(now: Date()) {
                 logger.warning("\(warning)")
             }
@@ -79,7 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
             let tenants = config.tenants
             let app = buildApplication(
                 context,
-                services: [dispatcher, refresher, reports],
+                services: [dispatcher, refresher, reports, figureCells],
                 beforeServerStarts: [
                     {
                         let applied = try await migrator.migrate()
@@ -107,6 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
                         dispatcher.open()
                         refresher.open()
                         reports.open()
+                        figureCells.open()
                     }
                 ],
                 onServerRunning: { port in

@@ -202,6 +202,19 @@ struct FigureAPITests {
                 #expect(text.contains(",合计,3,1,1,1,1,9,9,5,4,3,3,3,5,3,0.5,55.6%,33.3%,44.4%,75.0%,33.3%,100.0%\r\n"))
             }
 
+            // The same answers once the refresher has kept the days' cells (what remains live is
+            // the days changed since and what falls due today).
+            #expect(try await FigureRefresher(database: db.database, logger: logger).refresh(tenant: "yongning") > 0)
+            let answered: [(String, [String: Any])] = [
+                ("figures?by=territory&\(month)", towns), ("figures?by=department&\(month)", departments), ("figures?by=type&\(month)", types),
+                ("figures?by=month&from=2026-10-01&to=2026-11-30", months), ("rankings?of=department&\(month)", ranking),
+            ]
+            for (uri, before) in answered {
+                let after = try await get(client, "\(base)/\(uri)", token: admin)
+                #expect(NSDictionary(dictionary: after).isEqual(to: before), "\(uri)")
+            }
+            #expect(try await db.scalar("SELECT count(*)::int8 FROM figure_cells WHERE tenant_id = 'yongning'", as: Int64.self) ?? 0 > 0)
+
             // Bad parameters are problems naming the field; a reporter sees no figures.
             for (query, field) in [("by=street", "by"), ("month=2026-13", "month"), ("from=yesterday", "from"), ("from=2026-11-05&to=2026-11-01", "to")] {
                 let problem = try await get(client, "\(base)/figures?\(query)", token: admin, expect: .badRequest)

@@ -30,6 +30,29 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs `body` read-only in one snapshot (REPEATABLE READ) scoped to `tenant`, for reads of
+    /// several statements that must agree with each other, such as kept counts and the changes
+    /// made after them.
+    public func withTenantSnapshot<Result: Sendable>(
+        _ tenant: String,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await client.withConnection(isolation: isolation) { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                try await connection.query(
+                    "SELECT set_config('role', 'whistle_tenant', true), set_config('whistle.tenant_id', \(tenant), true)", logger: logger)
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
     /// Runs `body` in one transaction as the schema owner (no tenant walls).
     public func withSystemTransaction<Result: Sendable>(
         isolation: isolated (any Actor)? = #isolation,

@@ -4,13 +4,18 @@ import PostgresNIO
 import WhistleCore
 
 /// Counts the figures of issues reported in a period, grouped by department, territory,
-/// community, compound, issue type or month. Three aggregate statements (issues, tasks, rungs),
-/// whatever the number of groups; territories and communities are compounds rolled up.
+/// community, compound, issue type or month: kept day cells where they are current, live
+/// statements for the rest, a fixed number of statements whatever the number of groups;
+/// territories and communities are compounds rolled up.
 public struct FigureStore: Sendable {
     public let database: Database
+    /// Whether whole days are summed from the kept day cells where they are current; `false`
+    /// counts everything live from the issues, tasks and rungs (what the cells are tested against).
+    public var usesKeptDays: Bool
 
-    public init(database: Database) {
+    public init(database: Database, usesKeptDays: Bool = true) {
         self.database = database
+        self.usesKeptDays = usesKeptDays
     }
 
     /// What the figures are grouped by.
@@ -49,107 +54,70 @@ public struct FigureStore: Sendable {
     }
 
     /// `figures` with the total.
+    ///
+    /// Whole local days whose counts are kept (`figure_cells`, refreshed by `FigureRefresher`) and
+    /// unchanged since are summed from the cells; the rest of the period (its partial first and
+    /// last days, the days changed since the last refresh) is counted live, all in one snapshot,
+    /// so the answer is the same as counting everything live.
     public func table(
         by dimension: Dimension, tenant: String, routing: TenantRouting.Tenant, from: Date, to: Date, now: Date
     ) async throws -> Table {
-        let zone = routing.timeZone.identifier
-        let issueKey: String
-        let taskKey: String
-        switch dimension {
-        case .department:
-            issueKey = "t.department_code"
-            taskKey = "t.department_code"
-        case .territory, .community, .compound:
-            issueKey = "s.compound_code"
-            taskKey = "s.compound_code"
-        case .type:
-            issueKey = "coalesce(s.issue_type, '')"
-            taskKey = issueKey
-        case .month:
-            // The zone is the tenant's, from the configuration: a literal, never user input.
-            issueKey = "to_char(s.reported_at AT TIME ZONE '\(zone.replacingOccurrences(of: "'", with: ""))', 'YYYY-MM')"
-            taskKey = issueKey
-        }
-        // For departments an issue counts once for each department with a live task on it.
-        let issueSource =
-            dimension == .department
-            ? "scope s JOIN tasks t ON t.tenant_id = whistle_current_tenant() AND t.issue_id = s.issue_id AND t.state <> 'withdrawn' GROUP BY 1, s.issue_id, s.state, s.satisfaction, s.rectified"
-            : "scope s"
-        let scope = """
-            WITH scope AS (
-                SELECT i.issue_id, i.state, i.satisfaction, i.compound_code, i.issue_type, i.reported_at,
-                       i.state = 'closed' OR (
-                           EXISTS (SELECT 1 FROM tasks t WHERE t.tenant_id = i.tenant_id AND t.issue_id = i.issue_id AND t.state <> 'withdrawn')
-                           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.tenant_id = i.tenant_id AND t.issue_id = i.issue_id AND t.state <> 'withdrawn'
-                                           AND t.rectified_at IS NULL)) AS rectified
-                FROM issues i
-                WHERE i.tenant_id = whistle_current_tenant() AND i.state <> 'merged' AND i.reported_at >= $1 AND i.reported_at < $2
-            )
-            """
-        var counts: [String: FigureCounts] = [:]
-        var issueTotal = FigureCounts()
-        try await database.withTenant(tenant) { connection in
-            var bindings = PostgresBindings()
-            bindings.append(from)
-            bindings.append(to)
-            let issues = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: scope + """
-                        SELECT key, count(DISTINCT issue_id), count(DISTINCT issue_id) FILTER (WHERE rectified),
-                               count(DISTINCT issue_id) FILTER (WHERE state = 'closed'), count(DISTINCT issue_id) FILTER (WHERE satisfaction IS NOT NULL),
-                               count(DISTINCT issue_id) FILTER (WHERE satisfaction IN ('satisfied', 'basicallySatisfied')), GROUPING(key)
-                        FROM (SELECT \(issueKey) AS key, s.issue_id, s.state, s.satisfaction, s.rectified FROM \(issueSource)) keyed
-                        GROUP BY GROUPING SETS ((key), ())
-                        """, binds: bindings), logger: database.logger)
-            for try await r in issues.decode((String?, Int, Int, Int, Int, Int, Int).self) {
-                var c = r.6 == 1 ? issueTotal : counts[r.0 ?? ""] ?? FigureCounts()
-                (c.received, c.issuesRectified, c.issuesClosed, c.returnVisits, c.satisfied) = (r.1, r.2, r.3, r.4, r.5)
-                if r.6 == 1 { issueTotal = c } else { counts[r.0 ?? ""] = c }
+        let zone = routing.timeZone
+        var firstDay = CivilDate(from, in: zone)
+        if firstDay.start(in: zone) < from { firstDay = firstDay.adding(days: 1) }
+        let endDay = CivilDate(to, in: zone)
+        var tally = Tally()
+        try await database.withTenantSnapshot(tenant) { connection in
+            var live = [(from, to)]
+            if usesKeptDays, firstDay < endDay, try await Self.keptZone(connection, logger: database.logger) == zone.identifier {
+                let changed = try await Self.changedDays(connection, from: firstDay, to: endDay, logger: database.logger)
+                live = Self.liveRanges(from: from, to: to, keptFrom: firstDay, keptTo: endDay, changed: changed, zone: zone)
+                try await Self.addKept(
+                    dimension, into: &tally, connection, from: firstDay, to: endDay, changed: changed, now: now, zone: zone, logger: database.logger)
             }
-            var withNow = bindings
-            withNow.append(now)
-            let tasks = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: scope + """
-                        SELECT \(taskKey), count(*),
-                               count(*) FILTER (WHERE t.acknowledge_due IS NOT NULL AND (t.acknowledged_at IS NOT NULL OR t.rectified_at IS NOT NULL OR t.acknowledge_due <= $3)),
-                               count(*) FILTER (WHERE coalesce(t.acknowledged_at, t.rectified_at) <= t.acknowledge_due),
-                               count(*) FILTER (WHERE t.rectified_at IS NOT NULL),
-                               count(*) FILTER (WHERE t.rectified_at IS NOT NULL AND (t.rectify_due IS NULL OR t.rectified_at <= t.rectify_due)),
-                               count(*) FILTER (WHERE t.verified_at IS NOT NULL),
-                               count(*) FILTER (WHERE t.state = 'closed'),
-                               count(*) FILTER (WHERE t.rectified_at IS NULL AND t.rectify_due < $3)
-                        FROM scope s JOIN tasks t ON t.tenant_id = whistle_current_tenant() AND t.issue_id = s.issue_id AND t.state <> 'withdrawn'
-                        GROUP BY 1
-                        """, binds: withNow), logger: database.logger)
-            for try await r in tasks.decode((String, Int, Int, Int, Int, Int, Int, Int, Int).self) {
-                var c = counts[r.0] ?? FigureCounts()
-                (c.tasks, c.acknowledgeDecided, c.acknowledgedInTime, c.tasksRectified, c.rectifiedInTime) = (r.1, r.2, r.3, r.4, r.5)
-                (c.tasksVerified, c.tasksClosed, c.overdueNow) = (r.6, r.7, r.8)
-                counts[r.0] = c
-            }
-            // Rungs of the acknowledge and rectify ladders; a notice in draft or rejected deducts nothing.
-            let rungs = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: scope + """
-                        SELECT \(taskKey), e.action, count(*), coalesce(sum(e.deduction) FILTER (WHERE e.state NOT IN ('draft', 'rejected')), 0)::float8
-                        FROM scope s JOIN tasks t ON t.tenant_id = whistle_current_tenant() AND t.issue_id = s.issue_id AND t.state <> 'withdrawn'
-                             JOIN escalations e ON e.tenant_id = whistle_current_tenant() AND e.task_id = t.task_id
-                        GROUP BY 1, 2
-                        """, binds: bindings), logger: database.logger)
-            for try await r in rungs.decode((String, String, Int, Double).self) {
-                var c = counts[r.0] ?? FigureCounts()
-                c.escalations[r.1, default: 0] += r.2
-                c.deductions += r.3
-                counts[r.0] = c
+            if !live.isEmpty {
+                try await Self.addLive(dimension, into: &tally, connection, ranges: live, now: now, zone: zone, logger: database.logger)
             }
         }
         // Tasks and rungs belong to one group each: their total is the sum.
-        var total = counts.values.reduce(FigureCounts(), +)
+        var total = tally.counts.values.reduce(FigureCounts(), +)
+        let issues = tally.issueTotal
         (total.received, total.issuesRectified, total.issuesClosed, total.returnVisits, total.satisfied) = (
-            issueTotal.received, issueTotal.issuesRectified, issueTotal.issuesClosed, issueTotal.returnVisits, issueTotal.satisfied
+            issues.received, issues.issuesRectified, issues.issuesClosed, issues.returnVisits, issues.satisfied
         )
-        return Table(groups: Self.groups(dimension, counts: counts, routing: routing), total: total)
+        return Table(groups: Self.groups(dimension, counts: tally.counts, routing: routing), total: total)
+    }
+
+    /// Counts being summed: per group key, and the issues of the whole table (an issue with tasks
+    /// of two departments is one issue of the department table's total).
+    struct Tally {
+        var counts: [String: FigureCounts] = [:]
+        var issueTotal = FigureCounts()
+
+        mutating func update(_ key: String, _ change: (inout FigureCounts) -> Void) {
+            change(&counts[key, default: FigureCounts()])
+        }
+    }
+
+    /// The parts of `[from, to)` counted live: the partial days at either end and the changed days.
+    static func liveRanges(
+        from: Date, to: Date, keptFrom: CivilDate, keptTo: CivilDate, changed: [CivilDate], zone: TimeZone
+    ) -> [(Date, Date)] {
+        var ranges: [(Date, Date)] = []
+        func add(_ lower: Date, _ upper: Date) {
+            guard lower < upper else { return }
+            if let last = ranges.last, last.1 == lower {
+                ranges[ranges.count - 1].1 = upper
+            } else {
+                ranges.append((lower, upper))
+            }
+        }
+        add(from, keptFrom.start(in: zone))
+        for day in changed.sorted() where day >= keptFrom && day < keptTo {
+            add(day.start(in: zone), day.adding(days: 1).start(in: zone))
+        }
+        add(keptTo.start(in: zone), to)
+        return ranges
     }
 
     /// Named groups in the directory's order (types and months sorted by key).
@@ -175,5 +143,28 @@ public struct FigureStore: Sendable {
         case .month:
             return counts.keys.sorted().map { FigureGroup(key: $0, name: $0, counts: counts[$0] ?? FigureCounts()) }
         }
+    }
+}
+
+extension FigureCounts {
+    /// Adds the issue counts of a statement's row: received, rectified, closed, return visits, satisfied.
+    mutating func addIssues(_ r: (Int, Int, Int, Int, Int)) {
+        received += r.0
+        issuesRectified += r.1
+        issuesClosed += r.2
+        returnVisits += r.3
+        satisfied += r.4
+    }
+
+    /// Adds the task counts of a statement's row: tasks, acknowledge decided, acknowledged in
+    /// time, rectified, rectified in time, verified, closed.
+    mutating func addTasks(_ r: (Int, Int, Int, Int, Int, Int, Int)) {
+        tasks += r.0
+        acknowledgeDecided += r.1
+        acknowledgedInTime += r.2
+        tasksRectified += r.3
+        rectifiedInTime += r.4
+        tasksVerified += r.5
+        tasksClosed += r.6
     }
 }

@@ -43,62 +43,66 @@ public struct LedgerStore: Sendable {
     ) async throws -> (rows: [LedgerRow], next: Cursor?) {
         let zone = routing.timeZone
         let ranks = Dictionary(layout.groups.enumerated().map { ($1.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
-        let typed = routing.typeClasses.filter { ranks[$0.value] != nil }.sorted { $0.key < $1.key }
-        let types = typed.map(\.key)
-        let typeRanks = typed.map { ranks[$0.value] ?? 0 }
-        let typeClasses = typed.map(\.value)
+        let classOf = routing.typeClasses.filter { ranks[$0.value] != nil }
         let names = routing.departmentNames
         let buildings = Dictionary(
             routing.directory.compounds.flatMap { entry in entry.compound.buildings.map { ("\(entry.compound.code)/\($0.code)", $0.name) } },
             uniquingKeysWith: { first, _ in first })
         let day = { (date: Date) in Self.chineseDay(date, in: zone) }
-        let (afterRank, afterAt, afterIssue) = (cursor?.rank ?? -1, cursor?.reportedAt ?? Date(timeIntervalSince1970: 0), cursor?.issue ?? 0)
         let visitsOnly = layout.code == LedgerLayout.visits.code
         let page = try await database.withTenant(tenant) { connection -> [(LedgerRow, Cursor)] in
-            let rows = try await connection.query(
-                """
-                WITH ranked AS (SELECT * FROM unnest(\(types)::text[], \(typeRanks)::int[], \(typeClasses)::text[]) AS r(type, rank, class))
-                SELECT i.issue_id, r.class, r.rank, i.description, i.reported_at, i.compound_code, coalesce(i.building_code, ''), coalesce(i.household, ''),
-                       coalesce(i.reporter->>'name', ''), coalesce(i.channel_details->>'走访人', ''), coalesce(i.satisfaction, ''),
-                       coalesce((SELECT array_agg(e.sha256 ORDER BY e.evidence_id) FROM evidence e
-                                 WHERE e.tenant_id = i.tenant_id AND e.issue_id = i.issue_id AND e.kind = 'before'), '{}'),
-                       coalesce((SELECT string_agg(t.measures, '；' ORDER BY t.task_id) FROM tasks t
-                                 WHERE t.issue_id = i.issue_id AND t.measures IS NOT NULL AND t.state <> 'withdrawn'), ''),
-                       (SELECT max(t.rectify_due) FROM tasks t WHERE t.issue_id = i.issue_id AND t.state <> 'withdrawn'),
-                       CASE
-                           WHEN i.state = 'closed' THEN '已销号'
-                           WHEN i.state = 'triage' THEN '待分派'
-                           WHEN NOT EXISTS (SELECT 1 FROM tasks t WHERE t.issue_id = i.issue_id AND t.state NOT IN ('rectified', 'verified', 'closed', 'withdrawn'))
-                               THEN '已整改待验收'
-                           WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.issue_id = i.issue_id AND t.state IN ('acknowledged', 'inProgress', 'rectified', 'verified'))
-                               THEN '整改中'
-                           ELSE '待签收'
-                       END,
-                       coalesce((SELECT array_agg(t.department_code ORDER BY t.task_id) FROM tasks t
-                                 WHERE t.issue_id = i.issue_id AND t.state <> 'withdrawn'), '{}')
-                FROM issues i JOIN ranked r ON r.type = i.issue_type
-                WHERE i.state <> 'merged' AND i.reported_at >= \(scope.from) AND i.reported_at < \(scope.to) AND i.compound_code = ANY(\(scope.compounds))
-                  AND (NOT \(visitsOnly) OR i.channel = 'visit')
-                  AND (r.rank, i.reported_at, i.issue_id) > (\(afterRank), \(afterAt), \(afterIssue))
-                ORDER BY r.rank, i.reported_at, i.issue_id
-                LIMIT \(limit)
-                """, logger: database.logger)
             var page: [(LedgerRow, Cursor)] = []
-            for try await r in rows.decode(
-                (Int64, String, Int, String, Date, String, String, String, String, String, String, [String], String, Date?, String, [String]).self)
-            {
-                var departments: [String] = []
-                for code in r.15 where !departments.contains(names[code] ?? code) { departments.append(names[code] ?? code) }
-                let cells: [String]
-                if visitsOnly {
-                    let building = r.6.isEmpty ? "" : buildings["\(r.5)/\(r.6)"] ?? r.6
-                    let owner = unmasked ? r.8 : (IssueIntake.mask(name: r.8.isEmpty ? nil : r.8) ?? "")
-                    let satisfied = r.10 == "dissatisfied" ? "否" : r.10.isEmpty ? "" : "是"
-                    cells = [building + r.7, owner, r.3, r.13.map(day) ?? "", r.9.isEmpty ? departments.joined(separator: "、") : r.9, satisfied]
-                } else {
-                    cells = [r.3, day(r.4), r.11.map(photoURL).joined(separator: "\n"), r.12, r.13.map(day) ?? "", r.14, departments.joined(separator: "、")]
+            // Class by class, each read in report order from the index on (tenant, reported_at):
+            // a page reads about its own rows, however long the ledger.
+            for rank in max(cursor?.rank ?? 0, 0)..<layout.groups.count where page.count < limit {
+                let types = classOf.filter { ranks[$0.value] == rank }.keys.sorted()
+                guard !types.isEmpty else { continue }
+                let resume = cursor.flatMap { $0.rank == rank ? $0 : nil }
+                let (afterAt, afterIssue) = (resume?.reportedAt ?? Date(timeIntervalSince1970: 0), resume?.issue ?? 0)
+                let rows = try await connection.query(
+                    """
+                    SELECT i.issue_id, i.issue_type, i.description, i.reported_at, i.compound_code, coalesce(i.building_code, ''), coalesce(i.household, ''),
+                           coalesce(i.reporter->>'name', ''), coalesce(i.channel_details->>'走访人', ''), coalesce(i.satisfaction, ''),
+                           coalesce((SELECT array_agg(e.sha256 ORDER BY e.evidence_id) FROM evidence e
+                                     WHERE e.tenant_id = i.tenant_id AND e.issue_id = i.issue_id AND e.kind = 'before'), '{}'),
+                           coalesce((SELECT string_agg(t.measures, '；' ORDER BY t.task_id) FROM tasks t
+                                     WHERE t.issue_id = i.issue_id AND t.measures IS NOT NULL AND t.state <> 'withdrawn'), ''),
+                           (SELECT max(t.rectify_due) FROM tasks t WHERE t.issue_id = i.issue_id AND t.state <> 'withdrawn'),
+                           CASE
+                               WHEN i.state = 'closed' THEN '已销号'
+                               WHEN i.state = 'triage' THEN '待分派'
+                               WHEN NOT EXISTS (SELECT 1 FROM tasks t WHERE t.issue_id = i.issue_id AND t.state NOT IN ('rectified', 'verified', 'closed', 'withdrawn'))
+                                   THEN '已整改待验收'
+                               WHEN EXISTS (SELECT 1 FROM tasks t WHERE t.issue_id = i.issue_id AND t.state IN ('acknowledged', 'inProgress', 'rectified', 'verified'))
+                                   THEN '整改中'
+                               ELSE '待签收'
+                           END,
+                           coalesce((SELECT array_agg(t.department_code ORDER BY t.task_id) FROM tasks t
+                                     WHERE t.issue_id = i.issue_id AND t.state <> 'withdrawn'), '{}')
+                    FROM issues i
+                    WHERE i.tenant_id = whistle_current_tenant() AND i.issue_type = ANY(\(types)) AND i.state <> 'merged'
+                      AND i.reported_at >= \(scope.from) AND i.reported_at < \(scope.to) AND i.compound_code = ANY(\(scope.compounds))
+                      AND (NOT \(visitsOnly) OR i.channel = 'visit')
+                      AND (i.reported_at, i.issue_id) > (\(afterAt), \(afterIssue))
+                    ORDER BY i.reported_at, i.issue_id
+                    LIMIT \(limit - page.count)
+                    """, logger: database.logger)
+                for try await r in rows.decode(
+                    (Int64, String, String, Date, String, String, String, String, String, String, [String], String, Date?, String, [String]).self)
+                {
+                    var departments: [String] = []
+                    for code in r.14 where !departments.contains(names[code] ?? code) { departments.append(names[code] ?? code) }
+                    let cells: [String]
+                    if visitsOnly {
+                        let building = r.5.isEmpty ? "" : buildings["\(r.4)/\(r.5)"] ?? r.5
+                        let owner = unmasked ? r.7 : (IssueIntake.mask(name: r.7.isEmpty ? nil : r.7) ?? "")
+                        let satisfied = r.9 == "dissatisfied" ? "否" : r.9.isEmpty ? "" : "是"
+                        cells = [building + r.6, owner, r.2, r.12.map(day) ?? "", r.8.isEmpty ? departments.joined(separator: "、") : r.8, satisfied]
+                    } else {
+                        cells = [r.2, day(r.3), r.10.map(photoURL).joined(separator: "\n"), r.11, r.12.map(day) ?? "", r.13, departments.joined(separator: "、")]
+                    }
+                    page.append((LedgerRow(issue: r.0, problemClass: classOf[r.1] ?? "", cells: cells), Cursor(rank: rank, reportedAt: r.3, issue: r.0)))
                 }
-                page.append((LedgerRow(issue: r.0, problemClass: r.1, cells: cells), Cursor(rank: r.2, reportedAt: r.4, issue: r.0)))
             }
             return page
         }
