@@ -23,9 +23,7 @@ public struct Database: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withSystemTransaction(isolation: isolation) { connection in
-            // One round trip: set_config('role', …, true) is SET LOCAL ROLE.
-            try await connection.query(
-                "SELECT set_config('role', 'whistle_tenant', true), set_config('whistle.tenant_id', \(tenant), true)", logger: logger)
+            try await enterTenant(tenant, connection)
             return try await body(connection)
         }
     }
@@ -41,8 +39,7 @@ public struct Database: Sendable {
         try await client.withConnection(isolation: isolation) { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
-                try await connection.query(
-                    "SELECT set_config('role', 'whistle_tenant', true), set_config('whistle.tenant_id', \(tenant), true)", logger: logger)
+                try await enterTenant(tenant, connection)
                 let result = try await body(connection)
                 try await connection.query("COMMIT", logger: logger)
                 return result
@@ -51,6 +48,13 @@ public struct Database: Sendable {
                 throw error
             }
         }
+    }
+
+    /// Switches the open transaction to the tenant role with `tenant` set, in one round trip:
+    /// set_config('role', …, true) is SET LOCAL ROLE.
+    private func enterTenant(_ tenant: String, _ connection: PostgresConnection) async throws {
+        try await connection.query(
+            "SELECT set_config('role', 'whistle_tenant', true), set_config('whistle.tenant_id', \(tenant), true)", logger: logger)
     }
 
     /// Runs `body` in one transaction as the schema owner (no tenant walls).

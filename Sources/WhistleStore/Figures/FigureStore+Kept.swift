@@ -42,11 +42,16 @@ extension FigureStore {
         let days = """
             tenant_id = whistle_current_tenant() AND day >= $2::date AND day < $3::date AND NOT (day = ANY ($4::text[]::date[]))
             """
-        var bindings = PostgresBindings()
-        bindings.append(dim)
-        bindings.append(from.description)
-        bindings.append(to.description)
-        bindings.append(changed.map(\.description))
+        // $1 the dimension, $2 and $3 the days, $4 the changed days left out.
+        func daysBindings(_ dim: String) -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(dim)
+            bindings.append(from.description)
+            bindings.append(to.description)
+            bindings.append(changed.map(\.description))
+            return bindings
+        }
+        let bindings = daysBindings(dim)
         let cells = try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
@@ -62,11 +67,7 @@ extension FigureStore {
                 c.addTasks((r.6, r.7, r.8, r.9, r.10, r.11, r.12))
             }
         }
-        var totalBindings = PostgresBindings()
-        totalBindings.append(totalDim)
-        totalBindings.append(from.description)
-        totalBindings.append(to.description)
-        totalBindings.append(changed.map(\.description))
+        let totalBindings = daysBindings(totalDim)
         let totals = try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
