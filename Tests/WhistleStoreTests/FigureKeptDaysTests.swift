@@ -21,6 +21,8 @@ struct FigureKeptDaysTests {
         let routing: TenantRouting.Tenant
         let live: FigureStore
         let kept: FigureStore
+        /// Counts every changed day live as a whole instead of correcting it by its changed issues.
+        let wholeDays: FigureStore
         let refresher: FigureRefresher
     }
 
@@ -93,6 +95,7 @@ struct FigureKeptDaysTests {
         }
         return Fixture(
             db: db, routing: routing, live: FigureStore(database: db.database, usesKeptDays: false), kept: FigureStore(database: db.database),
+            wholeDays: FigureStore(database: db.database, changedIssuesPerDay: 0),
             refresher: FigureRefresher(database: db.database, logger: TestPostgres.logger))
     }
 
@@ -110,13 +113,14 @@ struct FigureKeptDaysTests {
 
     /// Every dimension, period and moment (or, where both read live anyway, one of each): the
     /// kept figures equal the live ones.
-    func expectSame(_ f: Fixture, _ comment: String, everyCase: Bool = true) async throws {
+    func expectSame(_ f: Fixture, _ comment: String, everyCase: Bool = true, wholeDays: Bool = false) async throws {
+        let kept = wholeDays ? f.wholeDays : f.kept
         for dimension in everyCase ? FigureStore.Dimension.allCases : [.department, .month] {
             for (from, to) in everyCase ? Self.periods : [Self.periods[2]] {
                 for now in everyCase ? Self.moments : [Self.moments[0]] {
                     let args = (dimension, Self.at(from), Self.at(to), Self.at(now))
                     async let liveTable = f.live.table(by: args.0, tenant: Self.tenant, routing: f.routing, from: args.1, to: args.2, now: args.3)
-                    async let keptTable = f.kept.table(by: args.0, tenant: Self.tenant, routing: f.routing, from: args.1, to: args.2, now: args.3)
+                    async let keptTable = kept.table(by: args.0, tenant: Self.tenant, routing: f.routing, from: args.1, to: args.2, now: args.3)
                     let (live, kept) = try await (liveTable, keptTable)
                     #expect(kept.groups == live.groups, "\(comment): \(dimension) \(from)–\(to) at \(now)")
                     #expect(kept.total == live.total, "\(comment): total by \(dimension) \(from)–\(to) at \(now)")
@@ -178,7 +182,10 @@ struct FigureKeptDaysTests {
         }
         let changed = try await changedDays(f)
         #expect(changed > 10)
+        // Each change names its issue: the days are corrected by those issues, not recounted.
+        #expect(try await f.db.scalar("SELECT count(*)::int8 FROM figure_changes WHERE tenant_id = \(Self.tenant) AND issue_id IS NULL", as: Int64.self) == 0)
         try await expectSame(f, "changed since the refresh")
+        try await expectSame(f, "changed since the refresh, whole days recounted", wholeDays: true)
         #expect(try await f.refresher.refresh(tenant: Self.tenant) == changed)
         try await expectSame(f, "refreshed again")
 
@@ -219,6 +226,66 @@ struct FigureKeptDaysTests {
         #expect(relive == before)
         #expect(try await f.refresher.refresh(tenant: Self.tenant) == 1)
         #expect(try await f.kept.table(by: .month, tenant: Self.tenant, routing: f.routing, from: from, to: to, now: now).total == before)
+    }
+
+    @Test("a changed issue's facts at the refresh are what its day's cells are corrected by")
+    func factsAreRead() async throws {
+        let f = try await Self.fixture()
+        try await f.refresher.refresh(tenant: Self.tenant)
+        let (from, to, now) = (Self.at("2026-11-01T00:00"), Self.at("2026-12-01T00:00"), Self.at("2026-11-12T10:15"))
+        let before = try await f.kept.table(by: .type, tenant: Self.tenant, routing: f.routing, from: from, to: to, now: now)
+        let issue = try #require(
+            try await f.db.scalar(
+                """
+                SELECT min(issue_id) FROM figure_facts
+                WHERE tenant_id = \(Self.tenant) AND state = 'open' AND day >= '2026-11-02' AND day < '2026-11-30' AND task_id IS NOT NULL
+                """, as: Int64.self))
+        // The facts say closed, the issue is open: once the issue counts as changed, the cells
+        // (open) less its facts (closed) plus the issue itself (open) is one closed issue fewer.
+        try await f.db.database.withSystemTransaction { connection in
+            try await connection.query(
+                "UPDATE figure_facts SET state = 'closed' WHERE tenant_id = \(Self.tenant) AND issue_id = \(issue)", logger: TestPostgres.logger)
+        }
+        #expect(try await f.kept.table(by: .type, tenant: Self.tenant, routing: f.routing, from: from, to: to, now: now).total == before.total)
+        try await f.db.database.withSystemTransaction { connection in
+            try await connection.query(
+                """
+                INSERT INTO figure_changes (tenant_id, day, issue_id)
+                SELECT tenant_id, day, issue_id FROM figure_facts WHERE tenant_id = \(Self.tenant) AND issue_id = \(issue) LIMIT 1
+                """, logger: TestPostgres.logger)
+        }
+        let corrected = try await f.kept.table(by: .type, tenant: Self.tenant, routing: f.routing, from: from, to: to, now: now)
+        #expect(corrected.total.issuesClosed == before.total.issuesClosed - 1)
+        #expect(corrected.total.received == before.total.received)
+        // Counted live as a whole, the day does not read the facts.
+        let whole = try await f.wholeDays.table(by: .type, tenant: Self.tenant, routing: f.routing, from: from, to: to, now: now)
+        #expect(whole.groups == before.groups && whole.total == before.total)
+        #expect(try await f.refresher.refresh(tenant: Self.tenant) == 1)
+        let refreshed = try await f.kept.table(by: .type, tenant: Self.tenant, routing: f.routing, from: from, to: to, now: now)
+        #expect(refreshed.groups == before.groups && refreshed.total == before.total)
+    }
+
+    @Test("the drained change log is truncated; one with a change row left never is")
+    func changeLogCompacted() async throws {
+        let f = try await Self.fixture()
+        let size = { try await f.db.scalar("SELECT pg_relation_size('figure_changes')::int8", as: Int64.self) ?? -1 }
+        #expect(try await size() > 0)
+        // Not worth a lock below the threshold.
+        #expect(try await f.refresher.compactChanges() == false)
+        // Changes waiting: never truncated.
+        #expect(try await f.refresher.compactChanges(minimumBytes: 0) == false)
+        #expect(try await changedDays(f) > 40)
+        try await f.refresher.refresh(tenant: Self.tenant)
+        #expect(try await f.refresher.compactChanges(minimumBytes: 0))
+        #expect(try await size() == 0)
+        // Changes after it are recorded and counted as before.
+        try await f.db.database.withSystemTransaction { connection in
+            try await connection.query(
+                "UPDATE tasks SET state = 'acknowledged', acknowledged_at = dispatched_at WHERE tenant_id = \(Self.tenant) AND state = 'dispatched' AND task_id % 3 = 0",
+                logger: TestPostgres.logger)
+        }
+        #expect(try await changedDays(f) > 10)
+        try await expectSame(f, "changed after the log was compacted", everyCase: false)
     }
 
     @Test("a tenant's session reads its own cells only and cannot refresh them")

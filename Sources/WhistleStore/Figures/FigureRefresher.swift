@@ -35,6 +35,37 @@ public struct FigureRefresher: Sendable {
         }
     }
 
+    /// Empties the change log's storage when it is large and drained: after a bulk change (a
+    /// load, a rebuild) it is mostly dead rows that every figure read would scan. Truncating
+    /// needs a moment's exclusive lock, taken only if it comes within 200 ms (writers wait no
+    /// longer), and only with no change row left; returns whether it truncated.
+    @discardableResult
+    public func compactChanges(minimumBytes: Int = 8 << 20) async throws -> Bool {
+        let worth = try await database.withSystemTransaction { connection in
+            let rows = try await connection.query(
+                "SELECT pg_relation_size('figure_changes') >= \(minimumBytes) AND NOT EXISTS (SELECT 1 FROM figure_changes)", logger: logger)
+            for try await worth in rows.decode(Bool.self) { return worth }
+            return false
+        }
+        guard worth else { return false }
+        do {
+            return try await database.withSystemTransaction { connection in
+                try await connection.query("SET LOCAL lock_timeout = '200ms'", logger: logger)
+                try await connection.query("LOCK TABLE figure_changes IN ACCESS EXCLUSIVE MODE", logger: logger)
+                // Under the lock no writer is between its change and its commit: empty means empty.
+                let rows = try await connection.query("SELECT NOT EXISTS (SELECT 1 FROM figure_changes)", logger: logger)
+                var empty = false
+                for try await value in rows.decode(Bool.self) { empty = value }
+                guard empty else { return false }
+                try await connection.query("TRUNCATE figure_changes", logger: logger)
+                return true
+            }
+        } catch where sqlState(of: error) == "55P03" {
+            logger.debug("figure change log not compacted: writers held it")
+            return false
+        }
+    }
+
     /// `refresh` for every tenant; a failure is logged and the others go on.
     public func refreshAll() async {
         do {
@@ -51,6 +82,11 @@ public struct FigureRefresher: Sendable {
             }
         } catch {
             logger.error("figure cells not refreshed: tenants unreadable", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        do {
+            if try await compactChanges() { logger.info("figure change log compacted") }
+        } catch {
+            logger.error("figure change log not compacted", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 }

@@ -28,11 +28,12 @@ extension FigureStore {
         FROM tasks t WHERE t.tenant_id = whistle_current_tenant() AND t.issue_id = s.issue_id AND t.state <> 'withdrawn' OFFSET 0
         """
 
-    /// Adds the counts of issues reported in `ranges` (three aggregate statements: issues, tasks,
-    /// rungs), with `now` deciding what is overdue and which acknowledge limits have passed.
+    /// Adds the counts of issues reported in `ranges` and of the `issues` (reported outside them;
+    /// three aggregate statements: issues, tasks, rungs), with `now` deciding what is overdue and
+    /// which acknowledge limits have passed.
     static func addLive(
-        _ dimension: Dimension, into tally: inout Tally, _ connection: PostgresConnection, ranges: [(Date, Date)], now: Date, zone: TimeZone,
-        logger: Logger
+        _ dimension: Dimension, into tally: inout Tally, _ connection: PostgresConnection, ranges: [(Date, Date)], issues ids: [Int64] = [],
+        now: Date, zone: TimeZone, logger: Logger
     ) async throws {
         let (issueKey, taskKey) = liveKeys(dimension, zone: zone)
         // For departments an issue counts once for each department with a live task on it.
@@ -44,10 +45,12 @@ extension FigureStore {
             WITH scope AS (
                 SELECT i.issue_id, i.state, i.satisfaction, i.compound_code, i.issue_type, i.reported_at,
                        i.state = 'closed' OR (k.live > 0 AND k.unrectified = 0) AS rectified
-                FROM unnest($1::timestamptz[], $2::timestamptz[]) AS r(lo, hi)
-                     -- OFFSET 0: each range by the index on (tenant, reported_at), never a scan of every issue.
-                     CROSS JOIN LATERAL (SELECT * FROM issues i WHERE i.tenant_id = whistle_current_tenant() AND i.reported_at >= r.lo
-                                         AND i.reported_at < r.hi OFFSET 0) i
+                FROM (SELECT i.* FROM unnest($1::timestamptz[], $2::timestamptz[]) AS r(lo, hi)
+                          -- OFFSET 0: each range by the index on (tenant, reported_at), never a scan of every issue.
+                          CROSS JOIN LATERAL (SELECT * FROM issues i WHERE i.tenant_id = whistle_current_tenant() AND i.reported_at >= r.lo
+                                              AND i.reported_at < r.hi OFFSET 0) i
+                      UNION ALL
+                      SELECT * FROM issues i WHERE i.tenant_id = whistle_current_tenant() AND i.issue_id = ANY ($3::int8[])) i
                      CROSS JOIN LATERAL (SELECT count(*) AS live, count(*) FILTER (WHERE t.rectified_at IS NULL) AS unrectified
                                          FROM tasks t WHERE t.tenant_id = i.tenant_id AND t.issue_id = i.issue_id AND t.state <> 'withdrawn') k
                 WHERE i.state <> 'merged'
@@ -56,6 +59,7 @@ extension FigureStore {
         var bindings = PostgresBindings()
         bindings.append(ranges.map(\.0))
         bindings.append(ranges.map(\.1))
+        bindings.append(ids)
         let issues = try await connection.query(
             PostgresQuery(
                 unsafeSQL: scope + """
@@ -75,13 +79,13 @@ extension FigureStore {
             PostgresQuery(
                 unsafeSQL: scope + """
                     SELECT \(taskKey), count(*),
-                           count(*) FILTER (WHERE t.acknowledge_due IS NOT NULL AND (t.acknowledged_at IS NOT NULL OR t.rectified_at IS NOT NULL OR t.acknowledge_due <= $3)),
+                           count(*) FILTER (WHERE t.acknowledge_due IS NOT NULL AND (t.acknowledged_at IS NOT NULL OR t.rectified_at IS NOT NULL OR t.acknowledge_due <= $4)),
                            count(*) FILTER (WHERE coalesce(t.acknowledged_at, t.rectified_at) <= t.acknowledge_due),
                            count(*) FILTER (WHERE t.rectified_at IS NOT NULL),
                            count(*) FILTER (WHERE t.rectified_at IS NOT NULL AND (t.rectify_due IS NULL OR t.rectified_at <= t.rectify_due)),
                            count(*) FILTER (WHERE t.verified_at IS NOT NULL),
                            count(*) FILTER (WHERE t.state = 'closed'),
-                           count(*) FILTER (WHERE t.rectified_at IS NULL AND t.rectify_due < $3)
+                           count(*) FILTER (WHERE t.rectified_at IS NULL AND t.rectify_due < $4)
                     FROM scope s CROSS JOIN LATERAL (\(Self.liveTasks)) t
                     GROUP BY 1
                     """, binds: withNow), logger: logger)

@@ -12,10 +12,14 @@ public struct FigureStore: Sendable {
     /// Whether whole days are summed from the kept day cells where they are current; `false`
     /// counts everything live from the issues, tasks and rungs (what the cells are tested against).
     public var usesKeptDays: Bool
+    /// A kept day with at most this many issues changed since its refresh is read from its cells
+    /// corrected by those issues; one with more is counted live as a whole.
+    public var changedIssuesPerDay: Int
 
-    public init(database: Database, usesKeptDays: Bool = true) {
+    public init(database: Database, usesKeptDays: Bool = true, changedIssuesPerDay: Int = 400) {
         self.database = database
         self.usesKeptDays = usesKeptDays
+        self.changedIssuesPerDay = changedIssuesPerDay
     }
 
     /// What the figures are grouped by.
@@ -55,10 +59,11 @@ public struct FigureStore: Sendable {
 
     /// `figures` with the total.
     ///
-    /// Whole local days whose counts are kept (`figure_cells`, refreshed by `FigureRefresher`) and
-    /// unchanged since are summed from the cells; the rest of the period (its partial first and
-    /// last days, the days changed since the last refresh) is counted live, all in one snapshot,
-    /// so the answer is the same as counting everything live.
+    /// Whole local days whose counts are kept (`figure_cells`, refreshed by `FigureRefresher`) are
+    /// summed from the cells, less what the cells hold for the issues changed since (their facts
+    /// at the refresh) plus those issues counted live; the rest of the period (its partial first
+    /// and last days, days rebuilt or changed too much) is counted live, all in one snapshot, so
+    /// the answer is the same as counting everything live.
     public func table(
         by dimension: Dimension, tenant: String, routing: TenantRouting.Tenant, from: Date, to: Date, now: Date
     ) async throws -> Table {
@@ -69,16 +74,26 @@ public struct FigureStore: Sendable {
         var tally = Tally()
         try await database.withTenantSnapshot(tenant) { connection in
             var live = [(from, to)]
-            if usesKeptDays, firstDay < endDay, try await Self.keptZone(connection, logger: database.logger) == zone.identifier {
-                let changed = try await Self.changedDays(connection, from: firstDay, to: endDay, logger: database.logger)
-                live = Self.liveRanges(from: from, to: to, keptFrom: firstDay, keptTo: endDay, changed: changed, zone: zone)
+            var changedIssues: [Int64] = []
+            let logger = database.logger
+            if usesKeptDays, firstDay < endDay, try await Self.keptZone(connection, logger: logger) == zone.identifier {
+                let changes = try await Self.changes(connection, from: firstDay, to: endDay, issueLimit: changedIssuesPerDay, logger: logger)
+                live = Self.liveRanges(from: from, to: to, keptFrom: firstDay, keptTo: endDay, changed: changes.wholeDays, zone: zone)
+                changedIssues = changes.issues
                 try await Self.addKept(
-                    dimension, into: &tally, connection, from: firstDay, to: endDay, changed: changed, now: now, zone: zone, logger: database.logger)
+                    dimension, into: &tally, connection, source: .cells(wholeDays: changes.wholeDays, changedIssues: changedIssues),
+                    from: firstDay, to: endDay, now: now, zone: zone, logger: logger)
+                if !changedIssues.isEmpty {
+                    try await Self.addKept(
+                        dimension, into: &tally, connection, source: .facts(changedIssues), sign: -1, from: firstDay, to: endDay, now: now,
+                        zone: zone, logger: logger)
+                }
             }
-            if !live.isEmpty {
-                try await Self.addLive(dimension, into: &tally, connection, ranges: live, now: now, zone: zone, logger: database.logger)
+            if !live.isEmpty || !changedIssues.isEmpty {
+                try await Self.addLive(dimension, into: &tally, connection, ranges: live, issues: changedIssues, now: now, zone: zone, logger: logger)
             }
         }
+        tally.settle()
         // Tasks and rungs belong to one group each: their total is the sum.
         var total = tally.counts.values.reduce(FigureCounts(), +)
         let issues = tally.issueTotal
@@ -96,6 +111,16 @@ public struct FigureStore: Sendable {
 
         mutating func update(_ key: String, _ change: (inout FigureCounts) -> Void) {
             change(&counts[key, default: FigureCounts()])
+        }
+
+        /// After a correction took away what it added back elsewhere (an issue that changed its
+        /// type, a rung of a withdrawn task): no empty groups or rungs, deductions in cents.
+        mutating func settle() {
+            for key in counts.keys {
+                counts[key]!.escalations = counts[key]!.escalations.filter { $0.value != 0 }
+                counts[key]!.deductions = (counts[key]!.deductions * 100).rounded() / 100
+                if counts[key] == FigureCounts() { counts[key] = nil }
+            }
         }
     }
 
