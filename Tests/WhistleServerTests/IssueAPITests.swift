@@ -258,6 +258,15 @@ struct IssueAPITests {
             let household2 = try await report(
                 #"{"channel": "visit", "compound": "yanghe-c1-a", "building": "b2", "household": "2-101", "type": "zz-3", "description": "树又被砍", "reportedAt": "2026-09-29T08:00:00+08:00"}"#, as: reporter)
             #expect(household2["possibleDuplicates"] as? [Int] == [try #require(household1["id"] as? Int)])
+            // Without a type: the same household's untyped reports only, however recent the others.
+            let untyped1 = try await report(
+                #"{"channel": "visit", "compound": "yanghe-c1-a", "household": "2-102", "description": "门口有异味", "reportedAt": "2026-09-20T08:00:00+08:00"}"#, as: reporter)
+            let untyped2 = try await report(
+                #"{"channel": "visit", "compound": "yanghe-c1-a", "household": "2-102", "description": "异味还在", "reportedAt": "2026-09-29T09:00:00+08:00"}"#, as: reporter)
+            #expect(untyped2["possibleDuplicates"] as? [Int] == [try #require(untyped1["id"] as? Int)])
+            let untyped3 = try await report(
+                #"{"channel": "hotline", "compound": "yanghe-c1-a", "description": "小区里有异味", "reportedAt": "2026-09-29T10:00:00+08:00"}"#, as: reporter)
+            #expect(untyped3["possibleDuplicates"] as? [Int] == [])
 
             try await client.execute(
                 uri: "/v1/tenants/yongning/issues/\(secondID)/merge", method: .post, headers: reporter, body: ByteBuffer(string: #"{"into": \#(firstID)}"#)

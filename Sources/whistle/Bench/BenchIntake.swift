@@ -63,6 +63,10 @@ struct BenchIntake: AsyncParsableCommand {
                 BenchCommand.progress("daemon ready on port \(port); \(clients) clients, 3 s warm-up, then \(seconds) s")
                 let url = URL(string: "http://127.0.0.1:\(port)/v1/tenants/\(tenant)/issues")!
                 _ = try await Self.drive(url: url, token: token, bodies: bodies, clients: clients, seconds: 3)
+                // The statistics autovacuum gathers within its first minute on a new database (it
+                // wakes once a minute): without them the plans the server cached while the tables
+                // were empty (foreign-key checks, the triggers' statements) scan every row for good.
+                try await db.client.query("ANALYZE", logger: logger)
                 // Where the time goes: CPU of the daemon and of its PostgreSQL backends, per issue.
                 let backends = try await Self.backends(of: settings.database, db: db, logger: logger)
                 let daemonBefore = Self.cpuSeconds(pid)
