@@ -112,7 +112,7 @@ CREATE FUNCTION figure_fact_cells(p_tenant text, p_days date[], p_issues bigint[
     UNION ALL
     SELECT 'tasked', day, '', tasked_received::int, tasked_rectified::int, tasked_closed::int, tasked_visits::int, tasked_satisfied::int,
            0, 0, 0, 0, 0, 0, 0
-    FROM cells WHERE g = 7
+    FROM cells WHERE g = 7 AND tasked_received > 0
 $$;
 
 -- What figure_pending holds for those facts: open tasks by the local day (in p_zone) their
@@ -154,7 +154,8 @@ CREATE FUNCTION figure_fact_rung_cells(p_tenant text, p_days date[], p_issues bi
            day, CASE g WHEN 3 THEN compound_code WHEN 5 THEN issue_type WHEN 6 THEN department_code ELSE '' END, action, n::int, d
     FROM (
         SELECT day, action, compound_code, issue_type, department_code, GROUPING(compound_code, issue_type, department_code) AS g,
-               count(*) AS n, coalesce(sum(deduction) FILTER (WHERE state NOT IN ('draft', 'rejected')), 0) AS d
+               -- In cents whatever was summed, so a cell reads the same however it was reached.
+               count(*) AS n, coalesce(sum(deduction) FILTER (WHERE state NOT IN ('draft', 'rejected')), 0)::numeric(12, 2) AS d
         FROM rungs
         GROUP BY GROUPING SETS ((day, action), (day, action, compound_code), (day, action, issue_type), (day, action, department_code))
     ) r
@@ -185,14 +186,57 @@ BEGIN
 END
 $$;
 
--- As in 0018, and the facts first: the cells are aggregated from them.
+-- Sums into the kept cells `sign` times what the facts of `p_issues` give (figure_fact_cells and
+-- its siblings), dropping the cells left empty: how the refresh takes changed issues out of
+-- their days and puts them back.
+CREATE FUNCTION figure_add_facts(p_tenant text, p_issues bigint[], p_zone text, p_sign integer) RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO figure_cells AS k
+    SELECT p_tenant, dim, day, key, p_sign * received, p_sign * issues_rectified, p_sign * issues_closed, p_sign * return_visits,
+           p_sign * satisfied, p_sign * tasks, p_sign * acknowledge_settled, p_sign * acknowledged_in_time, p_sign * tasks_rectified,
+           p_sign * rectified_in_time, p_sign * tasks_verified, p_sign * tasks_closed
+    FROM figure_fact_cells(p_tenant, NULL, p_issues)
+    ON CONFLICT (tenant_id, dim, day, key) DO UPDATE SET
+        received = k.received + EXCLUDED.received, issues_rectified = k.issues_rectified + EXCLUDED.issues_rectified,
+        issues_closed = k.issues_closed + EXCLUDED.issues_closed, return_visits = k.return_visits + EXCLUDED.return_visits,
+        satisfied = k.satisfied + EXCLUDED.satisfied, tasks = k.tasks + EXCLUDED.tasks,
+        acknowledge_settled = k.acknowledge_settled + EXCLUDED.acknowledge_settled,
+        acknowledged_in_time = k.acknowledged_in_time + EXCLUDED.acknowledged_in_time,
+        tasks_rectified = k.tasks_rectified + EXCLUDED.tasks_rectified, rectified_in_time = k.rectified_in_time + EXCLUDED.rectified_in_time,
+        tasks_verified = k.tasks_verified + EXCLUDED.tasks_verified, tasks_closed = k.tasks_closed + EXCLUDED.tasks_closed;
+    INSERT INTO figure_pending AS k
+    SELECT p_tenant, dim, day, key, due_day, p_sign * acknowledge, p_sign * rectify
+    FROM figure_fact_pending(p_tenant, NULL, p_issues, p_zone)
+    ON CONFLICT (tenant_id, dim, day, key, due_day) DO UPDATE SET
+        acknowledge = k.acknowledge + EXCLUDED.acknowledge, rectify = k.rectify + EXCLUDED.rectify;
+    INSERT INTO figure_rungs AS k
+    SELECT p_tenant, dim, day, key, action, p_sign * escalations, p_sign * deductions
+    FROM figure_fact_rung_cells(p_tenant, NULL, p_issues)
+    ON CONFLICT (tenant_id, dim, day, key, action) DO UPDATE SET
+        escalations = k.escalations + EXCLUDED.escalations, deductions = k.deductions + EXCLUDED.deductions;
+    -- A cell counts at least one issue (one task, one rung) or is not kept.
+    DELETE FROM figure_cells WHERE tenant_id = p_tenant AND received = 0
+        AND day IN (SELECT DISTINCT day FROM figure_facts WHERE tenant_id = p_tenant AND issue_id = ANY (p_issues));
+    DELETE FROM figure_pending WHERE tenant_id = p_tenant AND acknowledge = 0 AND rectify = 0
+        AND day IN (SELECT DISTINCT day FROM figure_facts WHERE tenant_id = p_tenant AND issue_id = ANY (p_issues));
+    DELETE FROM figure_rungs WHERE tenant_id = p_tenant AND escalations = 0
+        AND day IN (SELECT DISTINCT day FROM figure_facts WHERE tenant_id = p_tenant AND issue_id = ANY (p_issues));
+$$;
+
+-- As in 0018, with the facts: a day with a change row without an issue (a rebuild), or with more
+-- than 400 changed issues, is recomputed whole; in the others only the changed issues are taken
+-- out of the cells (their old facts), recomputed, and put back, so a refresh costs what changed,
+-- not the size of the days it touched.
 CREATE OR REPLACE FUNCTION figure_refresh(p_tenant text, p_max_days integer) RETURNS integer
     LANGUAGE plpgsql SET jit = off
     AS $$
 DECLARE
-    zone   text;
-    built  text;
-    days   date[];
+    zone    text;
+    built   text;
+    days    date[];
+    v_whole    date[];
+    v_changed  bigint[];
 BEGIN
     -- One refresher per tenant at a time, so a later one always starts from an earlier one's work.
     PERFORM pg_advisory_xact_lock(hashtext('whistle.figure_refresh'), hashtext(p_tenant));
@@ -220,28 +264,42 @@ BEGIN
         DELETE FROM figure_changes c
         WHERE c.tenant_id = p_tenant
           AND c.day IN (SELECT DISTINCT day FROM figure_changes WHERE tenant_id = p_tenant ORDER BY day LIMIT p_max_days)
-        RETURNING c.day
+        RETURNING c.day, c.issue_id
+    ),
+    per_day AS (
+        SELECT day, bool_or(issue_id IS NULL) OR count(DISTINCT issue_id) > 400 AS whole FROM claimed GROUP BY day
     )
-    SELECT array_agg(DISTINCT day) INTO days FROM claimed;
+    SELECT (SELECT array_agg(day) FROM per_day),
+           (SELECT coalesce(array_agg(day), '{}') FROM per_day WHERE whole),
+           (SELECT coalesce(array_agg(DISTINCT c.issue_id), '{}') FROM claimed c JOIN per_day p ON p.day = c.day WHERE NOT p.whole)
+    INTO days, v_whole, v_changed;
     IF days IS NULL THEN
         RETURN 0;
     END IF;
 
-    DELETE FROM figure_facts WHERE tenant_id = p_tenant AND day = ANY (days);
-    DELETE FROM figure_fact_rungs WHERE tenant_id = p_tenant AND day = ANY (days);
-    DELETE FROM figure_cells WHERE tenant_id = p_tenant AND day = ANY (days);
-    DELETE FROM figure_pending WHERE tenant_id = p_tenant AND day = ANY (days);
-    DELETE FROM figure_rungs WHERE tenant_id = p_tenant AND day = ANY (days);
+    -- The changed issues out of their days' cells, as their facts last counted them.
+    PERFORM figure_add_facts(p_tenant, v_changed, zone, -1);
+
+    DELETE FROM figure_facts WHERE tenant_id = p_tenant AND (day = ANY (v_whole) OR issue_id = ANY (v_changed));
+    DELETE FROM figure_fact_rungs WHERE tenant_id = p_tenant AND (day = ANY (v_whole) OR issue_id = ANY (v_changed));
+    DELETE FROM figure_cells WHERE tenant_id = p_tenant AND day = ANY (v_whole);
+    DELETE FROM figure_pending WHERE tenant_id = p_tenant AND day = ANY (v_whole);
+    DELETE FROM figure_rungs WHERE tenant_id = p_tenant AND day = ANY (v_whole);
 
     -- The same rows as FigureStore's live statements, per issue and live task.
     INSERT INTO figure_facts
-    SELECT p_tenant, s.day, s.issue_id, s.state, s.satisfaction, s.compound_code, s.issue_type, s.rectified,
-           t.task_id, t.department_code, t.state, t.acknowledge_due, t.acknowledged_at, t.rectify_due, t.rectified_at, t.verified_at
+    SELECT p_tenant, (s.reported_at AT TIME ZONE zone)::date, s.issue_id, s.state, s.satisfaction, s.compound_code, s.issue_type,
+           s.rectified, t.task_id, t.department_code, t.state, t.acknowledge_due, t.acknowledged_at, t.rectify_due, t.rectified_at,
+           t.verified_at
     FROM (
-        SELECT b.day, i.issue_id, i.state, i.satisfaction, i.compound_code, coalesce(i.issue_type, '') AS issue_type,
+        SELECT i.reported_at, i.issue_id, i.state, i.satisfaction, i.compound_code, coalesce(i.issue_type, '') AS issue_type,
                i.state = 'closed' OR (k.live > 0 AND k.unrectified = 0) AS rectified
-        FROM (SELECT d AS day, d::timestamp AT TIME ZONE zone AS lo, (d + 1)::timestamp AT TIME ZONE zone AS hi FROM unnest(days) d) b
-             CROSS JOIN LATERAL (SELECT * FROM issues i WHERE i.tenant_id = p_tenant AND i.reported_at >= b.lo AND i.reported_at < b.hi OFFSET 0) i
+        FROM (SELECT i.* FROM unnest(v_whole) d
+                  -- OFFSET 0: each day by the index on (tenant, reported_at), never a scan of every issue.
+                  CROSS JOIN LATERAL (SELECT * FROM issues i WHERE i.tenant_id = p_tenant AND i.reported_at >= d::timestamp AT TIME ZONE zone
+                                      AND i.reported_at < (d + 1)::timestamp AT TIME ZONE zone OFFSET 0) i
+              UNION ALL
+              SELECT * FROM issues i WHERE i.tenant_id = p_tenant AND i.issue_id = ANY (v_changed)) i
              CROSS JOIN LATERAL (SELECT count(*) AS live, count(*) FILTER (WHERE t.rectified_at IS NULL) AS unrectified
                                  FROM tasks t WHERE t.tenant_id = i.tenant_id AND t.issue_id = i.issue_id AND t.state <> 'withdrawn') k
         WHERE i.state <> 'merged'
@@ -252,21 +310,27 @@ BEGIN
 
     INSERT INTO figure_fact_rungs
     SELECT p_tenant, f.day, f.issue_id, f.task_id, f.compound_code, f.issue_type, f.department_code, e.action, e.deduction, e.state
-    FROM figure_facts f CROSS JOIN LATERAL (SELECT e.action, e.deduction, e.state FROM escalations e
-                                            WHERE e.tenant_id = p_tenant AND e.task_id = f.task_id OFFSET 0) e
-    WHERE f.tenant_id = p_tenant AND f.day = ANY (days) AND f.task_id IS NOT NULL;
+    FROM figure_fact_rows(p_tenant, v_whole, v_changed) f
+         CROSS JOIN LATERAL (SELECT e.action, e.deduction, e.state FROM escalations e
+                             WHERE e.tenant_id = p_tenant AND e.task_id = f.task_id OFFSET 0) e
+    WHERE f.task_id IS NOT NULL;
 
     INSERT INTO figure_cells
-    SELECT p_tenant, c.* FROM figure_fact_cells(p_tenant, days, NULL) c;
+    SELECT p_tenant, c.* FROM figure_fact_cells(p_tenant, v_whole, NULL) c;
     INSERT INTO figure_pending
-    SELECT p_tenant, p.* FROM figure_fact_pending(p_tenant, days, NULL, zone) p;
+    SELECT p_tenant, p.* FROM figure_fact_pending(p_tenant, v_whole, NULL, zone) p;
     INSERT INTO figure_rungs
-    SELECT p_tenant, r.* FROM figure_fact_rung_cells(p_tenant, days, NULL) r;
+    SELECT p_tenant, r.* FROM figure_fact_rung_cells(p_tenant, v_whole, NULL) r;
+
+    -- The changed issues back into their days' cells, as they are now.
+    PERFORM figure_add_facts(p_tenant, v_changed, zone, 1);
 
     UPDATE figure_rollups SET refreshed_at = now() WHERE tenant_id = p_tenant;
     RETURN cardinality(days);
 END
 $$;
+
+REVOKE EXECUTE ON FUNCTION figure_add_facts(text, bigint[], text, integer) FROM PUBLIC;
 
 -- The cells were built without facts: rebuild every tenant (read live until then).
 DELETE FROM figure_rollups;
