@@ -72,67 +72,60 @@ extension FigureStore {
         // The zone is the tenant's, from the configuration: a literal, never user input.
         let literalZone = zone.identifier.replacingOccurrences(of: "'", with: "")
         let inDays = "day >= $2::date AND day < $3::date"
-        // $1 the dimension, $2 and $3 the days, $4 the whole days left out or the changed issues.
-        let (cellRows, pendingRows, rungRows): (String, String, String)
-        switch source {
-        case .cells:
-            let kept = "tenant_id = whistle_current_tenant() AND \(inDays) AND NOT (day = ANY ($4::text[]::date[]))"
-            (cellRows, pendingRows, rungRows) = (
-                "figure_cells WHERE dim = $1 AND \(kept)", "figure_pending WHERE dim = $1 AND \(kept)", "figure_rungs WHERE dim = $1 AND \(kept)"
-            )
-        case .facts:
-            (cellRows, pendingRows, rungRows) = (
-                "figure_fact_cells(whistle_current_tenant(), NULL, $4::int8[]) WHERE dim = $1 AND \(inDays)",
-                "figure_fact_pending(whistle_current_tenant(), NULL, $4::int8[], '\(literalZone)') WHERE dim = $1 AND \(inDays)",
-                "figure_fact_rung_cells(whistle_current_tenant(), NULL, $4::int8[]) WHERE dim = $1 AND \(inDays)"
-            )
-        }
-        func bindings(_ dim: String) -> PostgresBindings {
-            var bindings = PostgresBindings()
-            bindings.append(dim)
-            bindings.append(from.description)
-            bindings.append(to.description)
-            switch source {
-            case .cells(let wholeDays, _): bindings.append(wholeDays.map(\.description))
-            case .facts(let issues): bindings.append(issues)
+        // The rows of `table` (cells, pending, rungs) of the dimensions `dims`: $1 the dimension,
+        // $2 and $3 the days, $4 the whole days left out or the changed issues.
+        func rows(_ table: String, dims: String) -> String {
+            guard case .facts = source else {
+                return "figure_\(table) WHERE \(dims) AND tenant_id = whistle_current_tenant() AND \(inDays) AND NOT (day = ANY ($4::text[]::date[]))"
             }
-            return bindings
+            let function =
+                switch table {
+                case "cells": "figure_fact_cells(whistle_current_tenant(), NULL, $4::int8[])"
+                case "pending": "figure_fact_pending(whistle_current_tenant(), NULL, $4::int8[], '\(literalZone)')"
+                default: "figure_fact_rung_cells(whistle_current_tenant(), NULL, $4::int8[])"
+                }
+            return "\(function) WHERE \(dims) AND \(inDays)"
+        }
+        var bindings = PostgresBindings()
+        bindings.append(dim)
+        bindings.append(from.description)
+        bindings.append(to.description)
+        switch source {
+        case .cells(let wholeDays, _): bindings.append(wholeDays.map(\.description))
+        case .facts(let issues): bindings.append(issues)
         }
         let s = sign
+        // The dimension's groups and, from the total's dimension ($5), the table's issues, in one statement.
+        var cellBindings = bindings
+        cellBindings.append(totalDim)
         let cells = try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
-                    SELECT \(key), sum(received), sum(issues_rectified), sum(issues_closed), sum(return_visits), sum(satisfied), sum(tasks),
+                    SELECT dim, \(key), sum(received), sum(issues_rectified), sum(issues_closed), sum(return_visits), sum(satisfied), sum(tasks),
                            sum(acknowledge_settled), sum(acknowledged_in_time), sum(tasks_rectified), sum(rectified_in_time), sum(tasks_verified),
                            sum(tasks_closed)
-                    FROM \(cellRows)
-                    GROUP BY 1
-                    """, binds: bindings(dim)), logger: logger)
-        for try await r in cells.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
-            tally.update(r.0) { c in
-                c.addIssues((s * r.1, s * r.2, s * r.3, s * r.4, s * r.5))
-                c.addTasks((s * r.6, s * r.7, s * r.8, s * r.9, s * r.10, s * r.11, s * r.12))
+                    FROM \(rows("cells", dims: "dim IN ($1, $5)"))
+                    GROUP BY 1, 2
+                    """, binds: cellBindings), logger: logger)
+        for try await r in cells.decode((String, String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
+            let issues = (s * r.2, s * r.3, s * r.4, s * r.5, s * r.6)
+            if r.0 == dim {
+                tally.update(r.1) { c in
+                    c.addIssues(issues)
+                    c.addTasks((s * r.7, s * r.8, s * r.9, s * r.10, s * r.11, s * r.12, s * r.13))
+                }
             }
-        }
-        let totals = try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT coalesce(sum(received), 0), coalesce(sum(issues_rectified), 0), coalesce(sum(issues_closed), 0),
-                           coalesce(sum(return_visits), 0), coalesce(sum(satisfied), 0)
-                    FROM \(cellRows)
-                    """, binds: bindings(totalDim)), logger: logger)
-        for try await r in totals.decode((Int, Int, Int, Int, Int).self) {
-            tally.issueTotal.addIssues((s * r.0, s * r.1, s * r.2, s * r.3, s * r.4))
+            if r.0 == totalDim { tally.issueTotal.addIssues(issues) }
         }
         // Limits on days before today's have passed whatever the hour; today's are counted live.
         let today = CivilDate(now, in: zone)
-        var pendingBindings = bindings(dim)
+        var pendingBindings = bindings
         pendingBindings.append(today.description)
         let pending = try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT \(key), coalesce(sum(acknowledge) FILTER (WHERE due_day < $5::date), 0), coalesce(sum(rectify) FILTER (WHERE due_day < $5::date), 0)
-                    FROM \(pendingRows) AND due_day <= $5::date
+                    FROM \(rows("pending", dims: "dim = $1")) AND due_day <= $5::date
                     GROUP BY 1
                     """, binds: pendingBindings), logger: logger)
         for try await r in pending.decode((String, Int, Int).self) {
@@ -176,9 +169,9 @@ extension FigureStore {
             PostgresQuery(
                 unsafeSQL: """
                     SELECT \(key), action, sum(escalations), sum(deductions)::float8
-                    FROM \(rungRows)
+                    FROM \(rows("rungs", dims: "dim = $1"))
                     GROUP BY 1, 2
-                    """, binds: bindings(dim)), logger: logger)
+                    """, binds: bindings), logger: logger)
         for try await r in rungs.decode((String, String, Int, Double).self) {
             tally.update(r.0) { c in
                 c.escalations[r.1, default: 0] += s * r.2
