@@ -107,6 +107,19 @@ struct ServeCommand: AsyncParsableCommand {
                         for ladder in try await EscalationStore(database: database).register(tenants) where ladder.new {
                             logger.info("escalation ladder loaded", metadata: ["tenant": "\(ladder.tenant)", "ladder_id": "\(ladder.ladder)"])
                         }
+                        // Deadlines and rungs an earlier calendar could not count (it had no notice for
+                        // their year), counted now if this one can, before the scheduler loads its wheel.
+                        let caughtUp = try await DeadlineCatchUp(database: database, routing: routing).run(now: Date())
+                        if caughtUp.deadlinesSet + caughtUp.laddersResumed > 0 {
+                            logger.notice(
+                                "deadlines counted with the calendar now in force",
+                                metadata: ["tasks": "\(caughtUp.deadlinesSet)", "ladders": "\(caughtUp.laddersResumed)"])
+                        }
+                        if caughtUp.stillUncounted > 0 {
+                            logger.warning(
+                                "deadlines the calendar still cannot count: add the holiday notice of their year to calendars/",
+                                metadata: ["count": "\(caughtUp.stillUncounted)"])
+                        }
                         // The schema is in place: the scheduler may load its wheel and fire, the dispatcher deliver.
                         scheduler.open()
                         dispatcher.open()

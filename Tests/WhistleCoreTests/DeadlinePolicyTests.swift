@@ -102,6 +102,18 @@ struct DeadlinePolicyTests {
         }
     }
 
+    @Test func theAcknowledgeDeadlineNeedsNoCalendar() throws {
+        let policy = DeadlinePolicy(calendar: try calendar(), defaults: DeadlineLimits(acknowledgeHours: 24))
+        // The rectify deadline falls in 2027, which the calendar does not cover; reporting in is still due a day later.
+        #expect(throws: DeadlineError.self) { try policy.deadlines(dispatchedAt: at(2026, 12, 28, 9)) }
+        #expect(try policy.acknowledgeDue(dispatchedAt: at(2026, 12, 28, 9)) == at(2026, 12, 29, 9))
+        #expect(try policy.acknowledgeDue(dispatchedAt: at(2026, 12, 28, 9), limits: DeadlineLimits(acknowledgeHours: 2)) == at(2026, 12, 28, 11))
+        #expect(try DeadlinePolicy(calendar: try calendar()).acknowledgeDue(dispatchedAt: at(2026, 12, 28, 9)) == nil)
+        #expect(throws: DeadlineError.invalidLimit("an acknowledge limit must be at least 1 hour, got 0")) {
+            try policy.acknowledgeDue(dispatchedAt: at(2026, 3, 2), limits: DeadlineLimits(acknowledgeHours: 0))
+        }
+    }
+
     @Test func theTenantsZoneIsUsed() throws {
         // Read in UTC, Friday 2026-03-06 20:00 UTC (Saturday 04:00 in Shanghai) is still a Friday.
         let utc = TimeZone(identifier: "UTC")!

@@ -16,14 +16,28 @@ struct EscalationRulesTests {
 
     func at(_ text: String) -> Date { ISOMoment.parse(text, in: zone)! }
 
-    /// 濉溪县 with a reporting-in limit of 4 hours and its directory changed by `directory`.
-    func routing(acknowledgeHours: Int? = 4, directory change: (inout Directory) -> Void = { _ in }) throws -> TenantRouting {
+    /// 濉溪县 with a reporting-in limit of 4 hours and its directory changed by `directory`; with
+    /// `through2027`, its calendar also covers 2027 (test data: a year without holidays stands in
+    /// for a notice not yet published).
+    func routing(
+        acknowledgeHours: Int? = 4, through2027: Bool = false, directory change: (inout Directory) -> Void = { _ in }
+    ) throws -> TenantRouting {
         var config = try ConfigDirectory.read(TestPostgres.configDirectory)
         let index = try #require(config.tenants.firstIndex { $0.directory.tenant.code == "suixi" })
         config.tenants[index].deadlines.defaults.acknowledgeHours = acknowledgeHours
         change(&config.tenants[index].directory)
+        if through2027 {
+            let name = config.tenants[index].directory.tenant.calendar
+            let calendar = try #require(config.calendars[name])
+            #expect(calendar.coveredYears?.upperBound == 2026)
+            config.calendars[name] = try WorkCalendar(
+                name: calendar.name, timeZone: calendar.timeZone,
+                years: calendar.years + [WorkCalendar.Year(year: 2027, notice: "测试用：假定无节假日", holidays: [], workdays: [])])
+        }
         return TenantRouting(config)
     }
+
+    func count(_ db: TestDatabase, _ query: PostgresQuery) async throws -> Int { try await db.scalar(query, as: Int.self) ?? -1 }
 
     func rungs(_ db: TestDatabase, task: Int64, track: String) async throws -> [String] {
         let rows = try await db.client.query(
@@ -231,6 +245,114 @@ struct EscalationRulesTests {
             #expect(try await db.scalar("SELECT count(*)::int FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'", as: Int.self) == 0)
             #expect(daemon.scheduler.status.failedClaims == 0)
             try await daemon.stop()
+        }
+    }
+
+    @Test("a task whose rectify deadline falls past the calendar still reports in on time, and gets that deadline once the calendar covers it")
+    func deadlineCaughtUp() async throws {
+        let db = try await TestPostgres.migratedDatabase("ladder_catch_up_deadline")
+        try await db.loadSampleConfiguration()
+        // Monday 28 December: five working days reach into 2027, which the sample calendar does not cover.
+        let clock = ManualClock(now: at("2026-12-28T09:00:00+08:00"))
+        let routing = try routing()
+        let office = try await db.token("suixi", .office)
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            let (zjj, _, issue) = try await report(client, token: office)
+            let task = (issue["tasks"] as? [[String: Any]] ?? []).first { $0["department"] as? String == "zjj" } ?? [:]
+            #expect(task["rectifyDue"] == nil || task["rectifyDue"] is NSNull)
+            // Reporting in is wall time: it is due, and its ladder armed, whatever the calendar.
+            #expect(task["acknowledgeDue"] as? String == "2026-12-28T13:00:00+08:00")
+            #expect(try await count(db, "SELECT count(*)::int FROM timers WHERE subject_id = \(String(zjj)) AND kind IN ('acknowledge', 'ladder.acknowledge') AND state = 'armed'") == 2)
+            #expect(try await count(db, "SELECT count(*)::int FROM timers WHERE subject_id = \(String(zjj)) AND kind IN ('rectify', 'ladder.rectify')") == 0)
+            #expect(try await count(db, "SELECT count(*)::int FROM events WHERE subject_id = \(String(zjj)) AND kind = 'task.deadlineUnset'") == 1)
+            let undated = try await count(db, "SELECT count(*)::int FROM tasks WHERE rectify_due IS NULL")
+            #expect(undated >= 1)
+
+            // A restart with the same calendar changes nothing and says nothing new.
+            let same = try await DeadlineCatchUp(database: db.database, routing: routing).run(now: clock.now())
+            #expect(same.deadlinesSet == 0 && same.stillUncounted == undated)
+            #expect(try await count(db, "SELECT count(*)::int FROM events WHERE kind = 'task.deadlineSet'") == 0)
+
+            // The 2027 notice is added and the daemon restarts: the deadline is counted from the dispatch.
+            clock.advance(to: at("2026-12-29T10:00:00+08:00"))
+            let extended = try self.routing(through2027: true)
+            let caught = try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now())
+            #expect(caught.deadlinesSet == undated && caught.stillUncounted == 0)
+            let due = try await db.scalar("SELECT rectify_due FROM tasks WHERE task_id = \(zjj)", as: Date.self)
+            let expected = try extended.tenants["suixi"]!.policy!.deadlines(dispatchedAt: at("2026-12-28T09:00:00+08:00")).rectifyDue
+            #expect(due == expected)
+            #expect(ISOMoment.format(try #require(due), in: zone).hasPrefix("2027-01-"))
+            #expect(try await db.scalar("SELECT original_rectify_due = rectify_due AND row_version = 2 FROM tasks WHERE task_id = \(zjj)", as: Bool.self) == true)
+            #expect(try await db.scalar("SELECT due_at FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'rectify' AND state = 'armed'", as: Date.self) == due)
+            #expect(try await db.scalar("SELECT details->>'rung' FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'", as: String.self) == "remind")
+            let set = try await db.scalar(
+                "SELECT details->>'rectifyDue' FROM events WHERE subject_id = \(String(zjj)) AND kind = 'task.deadlineSet'", as: String.self)
+            #expect(set == ISOMoment.format(try #require(due), in: zone))
+            let read = try await get(client, "/v1/tenants/suixi/issues/\(issue["id"] as? NSNumber ?? 0)", token: office)
+            let readTask = (read["tasks"] as? [[String: Any]] ?? []).first { $0["department"] as? String == "zjj" } ?? [:]
+            #expect(readTask["rectifyDue"] as? String == set)
+
+            // Counted once: the next start finds nothing to do.
+            let again = try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now())
+            #expect(again == DeadlineCatchUp.Outcome())
+            #expect(try await count(db, "SELECT count(*)::int FROM events WHERE kind = 'task.deadlineSet'") == undated)
+
+            // The rungs now climb: the reminder a working day before the deadline.
+            let daemon = await EscalationEndToEndTests.Daemon(db, routing: extended, clock: clock, node: "catch-up")
+            clock.advance(to: try #require(due))
+            await daemon.settle()
+            #expect(try await rungs(db, task: zjj, track: "rectify").prefix(2) == ["remind", "urge"])
+            try await daemon.stop()
+        }
+    }
+
+    @Test("a ladder the calendar stopped resumes once the calendar covers the supervision order's deadline")
+    func ladderCaughtUp() async throws {
+        let db = try await TestPostgres.migratedDatabase("ladder_catch_up_rungs")
+        try await db.loadSampleConfiguration()
+        let clock = ManualClock(now: at("2026-12-21T09:00:00+08:00"))
+        let routing = try routing(acknowledgeHours: nil)
+        let office = try await db.token("suixi", .office)
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            let daemon = await EscalationEndToEndTests.Daemon(db, routing: routing, clock: clock, node: "stopped")
+            let (zjj, _, _) = try await report(client, token: office)
+            clock.advance(to: at("2026-12-29T09:00:00+08:00"))
+            await daemon.settle()
+            try await daemon.stop()
+            #expect(try await rungs(db, task: zjj, track: "rectify") == ["remind", "urge", "supervise"])
+            #expect(try await db.scalar("SELECT supervision_due IS NULL FROM tasks WHERE task_id = \(zjj)", as: Bool.self) == true)
+            let stopped = try await count(db, "SELECT count(DISTINCT subject_id)::int FROM events WHERE kind = 'escalation.unscheduled'")
+            #expect(stopped >= 1)
+
+            let same = try await DeadlineCatchUp(database: db.database, routing: routing).run(now: clock.now())
+            #expect(same.laddersResumed == 0 && same.stillUncounted == stopped)
+            #expect(try await count(db, "SELECT count(*)::int FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'") == 0)
+
+            let extended = try self.routing(acknowledgeHours: nil, through2027: true)
+            let caught = try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now())
+            #expect(caught.laddersResumed == stopped && caught.stillUncounted == 0)
+            // The order's five working days from when it was due, and the talk armed at their end.
+            let orderDue = try #require(try await db.scalar("SELECT due_at FROM escalations WHERE task_id = \(zjj) AND rung = 'supervise'", as: Date.self))
+            let supervisionDue = try #require(try await db.scalar("SELECT supervision_due FROM tasks WHERE task_id = \(zjj)", as: Date.self))
+            #expect(supervisionDue == (try extended.tenants["suixi"]!.policy!.calendar.addWorkingDays(from: orderDue, days: 5, in: zone)))
+            #expect(ISOMoment.format(supervisionDue, in: zone).hasPrefix("2027-01-"))
+            #expect(try await db.scalar("SELECT due_at FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'", as: Date.self) == supervisionDue)
+            let event = try await db.scalar(
+                "SELECT details->>'rung' || ' ' || (details->>'supervisionDue') FROM events WHERE subject_id = \(String(zjj)) AND kind = 'escalation.rescheduled'",
+                as: String.self)
+            #expect(event == "talk " + ISOMoment.format(supervisionDue, in: zone))
+
+            let again = try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now())
+            #expect(again == DeadlineCatchUp.Outcome())
+
+            // The talk fires when the order's deadline passes.
+            let resumed = await EscalationEndToEndTests.Daemon(db, routing: extended, clock: clock, node: "resumed")
+            clock.advance(to: supervisionDue)
+            await resumed.settle()
+            #expect(try await rungs(db, task: zjj, track: "rectify") == ["remind", "urge", "supervise", "talk"])
+            try await resumed.stop()
         }
     }
 }

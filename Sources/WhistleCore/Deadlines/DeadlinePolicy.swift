@@ -55,10 +55,7 @@ public struct DeadlinePolicy: Sendable, Hashable {
     /// - Throws: `.invalidLimit` for a limit below 1; `.calendar` when the deadline falls in a year the
     ///   calendar does not cover.
     public func deadlines(dispatchedAt: Date, limits: DeadlineLimits = DeadlineLimits()) throws(DeadlineError) -> TaskDeadlines {
-        let acknowledgeHours = limits.acknowledgeHours ?? defaults.acknowledgeHours
-        if let hours = acknowledgeHours, hours < 1 {
-            throw .invalidLimit("an acknowledge limit must be at least 1 hour, got \(hours)")
-        }
+        let acknowledgeDue = try acknowledgeDue(dispatchedAt: dispatchedAt, limits: limits)
         let source: TaskDeadlines.Source
         let requested: Int
         if let days = limits.rectifyWorkingDays {
@@ -79,9 +76,20 @@ public struct DeadlinePolicy: Sendable, Hashable {
             throw .calendar(error)
         }
         return TaskDeadlines(
-            acknowledgeDue: acknowledgeHours.map { dispatchedAt.addingTimeInterval(Double($0) * 3600) },
+            acknowledgeDue: acknowledgeDue,
             rectifyDue: rectifyDue, rectifyWorkingDays: days, rectifySource: source,
             wasCapped: days < requested)
+    }
+
+    /// When reporting in (报到/签收) is due, or nil without an acknowledge limit. Wall time, so it
+    /// needs no calendar: a task whose rectify deadline falls past the calendar's last year still
+    /// has to report in on time.
+    ///
+    /// - Throws: `.invalidLimit` for a limit below 1 hour.
+    public func acknowledgeDue(dispatchedAt: Date, limits: DeadlineLimits = DeadlineLimits()) throws(DeadlineError) -> Date? {
+        guard let hours = limits.acknowledgeHours ?? defaults.acknowledgeHours else { return nil }
+        guard hours >= 1 else { throw .invalidLimit("an acknowledge limit must be at least 1 hour, got \(hours)") }
+        return dispatchedAt.addingTimeInterval(Double(hours) * 3600)
     }
 
     /// When the feedback on a task completed at `completedAt` is due: 1 working day later.

@@ -39,13 +39,7 @@ public struct EscalationEngine: TimerAction {
         guard let policy = routing.policy,
             var state = try await EscalationStore.ladderState(task: task, tenant: tenant, lock: true, on: connection, logger: logger)
         else { return false }
-        // Reported in, rectified, closed or withdrawn: the track has stopped.
-        switch (track, state.state) {
-        case (.acknowledge, .dispatched), (.rectify, .dispatched), (.rectify, .acknowledged), (.rectify, .inProgress), (.rectify, .disputed):
-            break
-        default:
-            return false
-        }
+        guard Self.runs(track, in: state.state) else { return false }
         let ladder = try await EscalationStore.ladder(state.ladderID, fallback: routing.ladder, on: connection, logger: logger)
         return try await LadderClimb.climb(
             ladder, track: track, fired: state.fired[track] ?? [], anchors: state.anchors, calendar: policy.calendar, zone: routing.timeZone,
@@ -57,6 +51,17 @@ public struct EscalationEngine: TimerAction {
                 on: connection, logger: logger)
             if let due = result.supervisionDue { state.anchors[.supervisionDue] = due }
             return (result.wroteOutbox, result.supervisionDue.map { [.supervisionDue: $0] } ?? [:])
+        }
+    }
+
+    /// Whether a task in `state` still climbs `track`: reported in, rectified, closed or
+    /// withdrawn, the track has stopped.
+    static func runs(_ track: EscalationTrack, in state: TaskState) -> Bool {
+        switch (track, state) {
+        case (.acknowledge, .dispatched), (.rectify, .dispatched), (.rectify, .acknowledged), (.rectify, .inProgress), (.rectify, .disputed):
+            return true
+        default:
+            return false
         }
     }
 

@@ -9,6 +9,9 @@ struct DispatchRow: Sendable {
     var deadlines: TaskDeadlines?
     /// Set when the deadlines could not be counted; the task goes out all the same.
     var deadlineProblem: String?
+    /// The reporting-in deadline: wall time, so it stands even when the calendar cannot count
+    /// the rectify deadline (its year's holiday notice is not in yet; `DeadlineCatchUp` counts it later).
+    var acknowledgeDue: Date?
     /// The first rung of each ladder, armed beside the deadlines.
     var ladderTimers: [LadderTimer] = []
     /// For a specialist team with a roster: the member on duty, and when their shift ends (or,
@@ -23,15 +26,19 @@ struct DispatchRow: Sendable {
         if let policy = routing.policy {
             do throws(DeadlineError) {
                 deadlines = try task.deadlines(dispatchedAt: now, policy: policy)
+                acknowledgeDue = deadlines?.acknowledgeDue
             } catch {
                 deadlineProblem = error.description
+                acknowledgeDue = try? policy.acknowledgeDue(dispatchedAt: now, limits: task.limits)
             }
         } else {
             deadlineProblem = "the tenant has no working-day calendar"
         }
-        if let deadlines, let policy = routing.policy {
-            var anchors: [EscalationAnchor: Date] = [.rectifyDue: deadlines.rectifyDue]
-            anchors[.acknowledgeDue] = deadlines.acknowledgeDue
+        if let policy = routing.policy, deadlines != nil || acknowledgeDue != nil {
+            // A track whose anchor is missing arms nothing (its next rung waits for the anchor).
+            var anchors: [EscalationAnchor: Date] = [:]
+            anchors[.rectifyDue] = deadlines?.rectifyDue
+            anchors[.acknowledgeDue] = acknowledgeDue
             ladderTimers = LadderTimer.next(
                 ladder: routing.ladder, tracks: EscalationTrack.allCases, fired: [:], anchors: anchors, calendar: policy.calendar,
                 zone: routing.timeZone)
@@ -49,6 +56,10 @@ struct DispatchRow: Sendable {
     }
 
     /// Every timer the task starts with besides its deadlines: ladders' first rungs, the assignee's shift end.
+    /// The rectify limit to keep on the task: the one applied, or, when the calendar could not
+    /// count it, the entry's (nil: the tenant's default), which `DeadlineCatchUp` counts later.
+    var rectifyWorkingDays: Int? { deadlines?.rectifyWorkingDays ?? task.limits.rectifyWorkingDays }
+
     var timers: [(kind: String, at: Date, details: [String: String])] {
         var timers = ladderTimers.map { ($0.track.timerKind, $0.at, ["rung": $0.rung]) }
         if let handoffAt { timers.append((RosterHandoff.timerKind, handoffAt, ["member": assignee ?? ""])) }
@@ -59,7 +70,7 @@ struct DispatchRow: Sendable {
     func dispatchedDetails(zone: TimeZone) -> [String: String] {
         var details = ["department": task.department, "role": task.role.rawValue, "rule": rule]
         if let due = deadlines?.rectifyDue { details["rectifyDue"] = ISOMoment.format(due, in: zone) }
-        if let due = deadlines?.acknowledgeDue { details["acknowledgeDue"] = ISOMoment.format(due, in: zone) }
+        if let due = acknowledgeDue { details["acknowledgeDue"] = ISOMoment.format(due, in: zone) }
         details["assignee"] = assignee
         return details
     }

@@ -52,8 +52,8 @@ extension IssueStore {
         let tasks = rows.map { row in
             TaskPayload(
                 department: row.task.department, role: row.task.role.rawValue, rule: row.rule,
-                acknowledgeDue: row.deadlines?.acknowledgeDue?.unixMicroseconds, rectifyDue: row.deadlines?.rectifyDue.unixMicroseconds,
-                rectifyWorkingDays: row.deadlines?.rectifyWorkingDays, acknowledgeHours: row.task.limits.acknowledgeHours,
+                acknowledgeDue: row.acknowledgeDue?.unixMicroseconds, rectifyDue: row.deadlines?.rectifyDue.unixMicroseconds,
+                rectifyWorkingDays: row.rectifyWorkingDays, acknowledgeHours: row.task.limits.acknowledgeHours,
                 limitsSource: row.task.limitsSource.rawValue, event: row.dispatchedDetails(zone: zone),
                 deadlineUnset: row.deadlineProblem.map { ["reason": $0] },
                 assignee: row.assignee, timers: row.timers.map { TimerPayload(kind: $0.kind, at: $0.at.unixMicroseconds, details: $0.details) })
@@ -99,8 +99,8 @@ extension IssueStore {
                         id: id, department: row.task.department, departmentName: routing.departmentNames[row.task.department] ?? row.task.department,
                         role: row.task.role.rawValue, roleName: row.task.role.chineseName, state: TaskState.dispatched.rawValue, rule: row.rule,
                         listID: written.list ?? 0, dispatchedAt: ISOMoment.format(now, in: zone),
-                        acknowledgeDue: row.deadlines?.acknowledgeDue.map { ISOMoment.format($0, in: zone) }, rectifyDue: rectifyDue,
-                        rectifyWorkingDays: row.deadlines?.rectifyWorkingDays, limitsSource: row.task.limitsSource.rawValue,
+                        acknowledgeDue: row.acknowledgeDue.map { ISOMoment.format($0, in: zone) }, rectifyDue: rectifyDue,
+                        rectifyWorkingDays: row.rectifyWorkingDays, limitsSource: row.task.limitsSource.rawValue,
                         originalRectifyDue: rectifyDue, extensions: 0, pendingExtension: nil, measures: nil, disputeReason: nil,
                         rejectionReason: nil, assignee: row.assignee, allowedActions: TaskLifecycle.allowedActions(in: .dispatched).map(\.rawValue),
                         rowVersion: 1)

@@ -144,7 +144,7 @@ public struct IssueStore: Sendable {
                 INSERT INTO tasks (tenant_id, issue_id, department_code, role, list_id, rule, dispatched_at, acknowledge_due,
                                    rectify_due, original_rectify_due, rectify_working_days, acknowledge_hours, limits_source, ladder_id, assignee)
                 VALUES (\(tenant), \(issueID), \(task.department), \(task.role.rawValue), \(listID), \(row.rule), \(now),
-                        \(deadlines?.acknowledgeDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyWorkingDays),
+                        \(row.acknowledgeDue), \(deadlines?.rectifyDue), \(deadlines?.rectifyDue), \(row.rectifyWorkingDays),
                         \(task.limits.acknowledgeHours), \(task.limitsSource.rawValue),
                         (SELECT ladder_id FROM escalation_ladders WHERE tenant_id = \(tenant) AND checksum = \(routing.ladderChecksum)),
                         \(row.assignee))
@@ -153,7 +153,7 @@ public struct IssueStore: Sendable {
             var taskID: Int64 = 0
             for try await value in rows.decode(Int64.self) { taskID = value }
             let subject = String(taskID)
-            if let due = deadlines?.acknowledgeDue {
+            if let due = row.acknowledgeDue {
                 try await TimerStore.arm(
                     TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: "acknowledge"), due: due, on: connection, logger: logger)
             }
