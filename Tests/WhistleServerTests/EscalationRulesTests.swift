@@ -17,8 +17,7 @@ struct EscalationRulesTests {
     func at(_ text: String) -> Date { ISOMoment.parse(text, in: zone)! }
 
     /// 濉溪县 with a reporting-in limit of 4 hours and its directory changed by `directory`; with
-    /// `through2027`, its calendar also covers 2027 (test data: a year without holidays stands in
-    /// for a notice not yet published).
+    /// `through2027`, its calendar also covers 2027 (`extendedThrough2027`).
     func routing(
         acknowledgeHours: Int? = 4, through2027: Bool = false, directory change: (inout Directory) -> Void = { _ in }
     ) throws -> TenantRouting {
@@ -26,14 +25,7 @@ struct EscalationRulesTests {
         let index = try #require(config.tenants.firstIndex { $0.directory.tenant.code == "suixi" })
         config.tenants[index].deadlines.defaults.acknowledgeHours = acknowledgeHours
         change(&config.tenants[index].directory)
-        if through2027 {
-            let name = config.tenants[index].directory.tenant.calendar
-            let calendar = try #require(config.calendars[name])
-            #expect(calendar.coveredYears?.upperBound == 2026)
-            config.calendars[name] = try WorkCalendar(
-                name: calendar.name, timeZone: calendar.timeZone,
-                years: calendar.years + [WorkCalendar.Year(year: 2027, notice: "测试用：假定无节假日", holidays: [], workdays: [])])
-        }
+        if through2027 { config = try extendedThrough2027(config, calendar: config.tenants[index].directory.tenant.calendar) }
         return TenantRouting(config)
     }
 

@@ -212,4 +212,59 @@ struct JointOperationTests {
             try await daemon.stop()
         }
     }
+
+    @Test("a participant's confirmation ladder the calendar stopped at the year's end resumes once the calendar covers the next year")
+    func confirmationCaughtUp() async throws {
+        let db = try await TestPostgres.migratedDatabase("operations_catch_up")
+        try await db.loadSampleConfiguration()
+        let clock = ManualClock(now: at("2026-12-29T09:00:00+08:00"))
+        let config = try ConfigDirectory.read(TestPostgres.configDirectory)
+        let routing = TenantRouting(config)
+        let office = try await db.token("wenchanghu", .office)
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            let daemon = await EscalationEndToEndTests.Daemon(db, routing: routing, clock: clock, node: "operations-stopped")
+            let scheduled = try await call(
+                client, .post, "\(base)/operations", token: office,
+                plan(participants: ["shichang"], starts: "2026-12-31T14:00:00+08:00", ends: "2026-12-31T17:00:00+08:00", confirmDue: "2026-12-31T09:00:00+08:00"),
+                expect: .created)
+            let op = try #require(scheduled["id"] as? NSNumber).int64Value
+            // Reminded at the deadline; the press a working day later falls in 2027, which the calendar does not cover.
+            clock.advance(to: at("2026-12-31T09:00:00+08:00"))
+            await daemon.settle()
+            try await daemon.stop()
+            #expect(try await rungs(db, operation: op, department: "shichang") == ["remind"])
+            let stopped = try await db.scalar(
+                "SELECT count(DISTINCT details->>'department')::int FROM events WHERE kind = 'escalation.unscheduled' AND subject_id = \(String(op))", as: Int.self)
+            #expect(stopped == 2)  // the market department and the town (the lead, invited by the office)
+            #expect(try await db.scalar("SELECT count(*)::int FROM timers WHERE kind = 'ladder.confirm' AND state = 'armed'", as: Int.self) == 0)
+
+            let same = try await DeadlineCatchUp(database: db.database, routing: routing).run(now: clock.now())
+            #expect(same.laddersResumed == 0 && same.stillUncounted == 2)
+
+            let extended = TenantRouting(try extendedThrough2027(config))
+            let caught = try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now())
+            #expect(caught.laddersResumed == 2 && caught.stillUncounted == 0)
+            let press = try extended.tenants["wenchanghu"]!.policy!.calendar.addWorkingDays(from: at("2026-12-31T09:00:00+08:00"), days: 1, in: zone)
+            #expect(ISOMoment.format(press, in: zone).hasPrefix("2027-01-"))
+            let armed = try await db.scalar(
+                "SELECT due_at FROM timers WHERE kind = 'ladder.confirm' AND subject_id = \("\(op):shichang") AND state = 'armed'", as: Date.self)
+            #expect(armed == press)
+            let event = try await db.scalar(
+                "SELECT details->>'rung' FROM events WHERE kind = 'escalation.rescheduled' AND subject_id = \(String(op)) AND details->>'department' = 'shichang'",
+                as: String.self)
+            #expect(event == "urge")
+            #expect(try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now()) == DeadlineCatchUp.Outcome())
+
+            // Confirming meanwhile stops the town's; the market department is pressed.
+            let town = try await db.token("wenchanghu", .handler, department: "sample-town-1-gov")
+            _ = try await call(client, .post, "\(base)/operations/\(op)/confirm", token: town, "{}")
+            let resumed = await EscalationEndToEndTests.Daemon(db, routing: extended, clock: clock, node: "operations-resumed")
+            clock.advance(to: press)
+            await resumed.settle()
+            #expect(try await rungs(db, operation: op, department: "shichang") == ["remind", "urge"])
+            #expect(try await rungs(db, operation: op, department: "sample-town-1-gov") == ["remind"])
+            try await resumed.stop()
+        }
+    }
 }

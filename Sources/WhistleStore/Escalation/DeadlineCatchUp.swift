@@ -10,9 +10,9 @@ import WhistleCore
 /// (`escalation.unscheduled`). Nothing fires for them until someone acts. When the daemon starts
 /// with a calendar that now covers those days (the notice for the next year was added), this
 /// counts the missing deadlines from each task's dispatch, arms their timers and rungs, and
-/// resumes the stopped ladders; each in the tenant's trail (`task.deadlineSet`,
-/// `escalation.rescheduled`). Whatever the calendar still cannot count is left as it is, without
-/// a new event, so every start does not repeat the same warning.
+/// resumes the stopped ladders (a task's, a joint operation participant's), each in the tenant's
+/// trail (`task.deadlineSet`, `escalation.rescheduled`). Whatever the calendar still cannot count
+/// is left as it is, without a new event, so every start does not repeat the same warning.
 public struct DeadlineCatchUp: Sendable {
     /// What a run did, over all tenants.
     public struct Outcome: Sendable, Hashable {
@@ -43,6 +43,7 @@ public struct DeadlineCatchUp: Sendable {
                 var part = Outcome()
                 try await setDeadlines(tenant: code, routing: tenant, policy: policy, now: now, outcome: &part, on: connection)
                 try await resumeLadders(tenant: code, routing: tenant, policy: policy, now: now, outcome: &part, on: connection)
+                try await resumeConfirmations(tenant: code, routing: tenant, policy: policy, now: now, outcome: &part, on: connection)
                 return part
             }
             outcome.deadlinesSet += part.deadlinesSet
@@ -189,6 +190,56 @@ public struct DeadlineCatchUp: Sendable {
             try await EventLog.append(
                 tenant: tenant, subject: ("task", subject), kind: "escalation.rescheduled", actor: "whistle", at: now, details: details,
                 on: connection, logger: logger)
+            outcome.laddersResumed += 1
+        }
+    }
+
+    /// Joint operations' confirmation ladders (`OperationLadder`) the calendar stopped, for
+    /// participants still invited to a scheduled operation: armed for their next rung.
+    private func resumeConfirmations(
+        tenant: String, routing: TenantRouting.Tenant, policy: DeadlinePolicy, now: Date, outcome: inout Outcome,
+        on connection: PostgresConnection
+    ) async throws {
+        let logger = database.logger
+        let zone = routing.timeZone
+        let rows = try await connection.query(
+            """
+            SELECT DISTINCT e.subject_id::bigint, e.details->>'department'
+            FROM events e
+            WHERE e.tenant_id = \(tenant) AND e.kind = 'escalation.unscheduled' AND e.subject_kind = 'operation'
+              AND e.details->>'department' IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM timers m
+                              WHERE m.tenant_id = e.tenant_id AND m.subject_kind = 'participant'
+                                AND m.subject_id = e.subject_id || ':' || (e.details->>'department')
+                                AND m.kind = \(OperationStore.timerKind) AND m.state = 'armed')
+            ORDER BY 1, 2
+            """, logger: logger)
+        var stopped: [(operation: Int64, department: String)] = []
+        for try await r in rows.decode((Int64, String).self) { stopped.append(r) }
+        for (operation, department) in stopped {
+            guard let pressing = try await OperationLadder.pressing(operation, department: department, tenant: tenant, on: connection, logger: logger)
+            else { continue }
+            let ladder = try await EscalationStore.ladder(pressing.ladderID, fallback: routing.ladder, on: connection, logger: logger)
+            let next: (rung: EscalationRung, moment: Date?)?
+            do throws(WorkCalendarError) {
+                next = try ladder.next(
+                    on: .acknowledge, fired: Set(pressing.fired), anchors: [.acknowledgeDue: pressing.confirmDue], calendar: policy.calendar, in: zone)
+            } catch {
+                outcome.stillUncounted += 1
+                continue
+            }
+            guard let next, let moment = next.moment else { continue }
+            try await TimerStore.arm(
+                TimerKey(
+                    tenant: tenant, subjectKind: "participant", subjectID: OperationStore.participantSubject(operation, department),
+                    kind: OperationStore.timerKind),
+                due: moment, details: LadderTimer(track: .acknowledge, rung: next.rung.code, at: moment).details, on: connection, logger: logger)
+            try await EventLog.append(
+                tenant: tenant, subject: ("operation", String(operation)), kind: "escalation.rescheduled", actor: "whistle", at: now,
+                details: [
+                    "track": "confirm", "department": department, "rung": next.rung.code, "at": ISOMoment.format(moment, in: zone),
+                    "calendar": policy.calendar.name,
+                ], on: connection, logger: logger)
             outcome.laddersResumed += 1
         }
     }

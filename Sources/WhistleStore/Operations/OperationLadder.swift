@@ -32,20 +32,8 @@ public struct OperationLadder: TimerAction {
         _ operation: Int64, department: String, tenant: String, routing: TenantRouting.Tenant, now: Date, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Bool {
-        let rows = try await connection.query(
-            """
-            SELECT o.state, p.state, o.confirm_due, o.ladder_id,
-                   coalesce((SELECT array_agg(e.rung) FROM escalations e
-                             WHERE e.tenant_id = p.tenant_id AND e.operation_id = p.operation_id AND e.department_code = p.department_code
-                               AND e.track = 'confirm'), '{}')
-            FROM operation_participants p JOIN operations o ON o.tenant_id = p.tenant_id AND o.operation_id = p.operation_id
-            WHERE p.tenant_id = \(tenant) AND p.operation_id = \(operation) AND p.department_code = \(department)
-            FOR UPDATE OF p
-            """, logger: logger)
-        var found: (String, String, Date, Int64?, [String])?
-        for try await row in rows.decode((String, String, Date, Int64?, [String]).self) { found = row }
         // Confirmed, cancelled or held meanwhile: nothing to press for.
-        guard let (state, participant, confirmDue, ladderID, firedRungs) = found, state == "scheduled", participant == "invited",
+        guard let (confirmDue, ladderID, firedRungs) = try await Self.pressing(operation, department: department, tenant: tenant, on: connection, logger: logger),
             let calendar = routing.policy?.calendar,
             let (facts, _) = try await OperationStore.facts(operation, routing: routing, on: connection, logger: logger)
         else { return false }
@@ -64,6 +52,27 @@ public struct OperationLadder: TimerAction {
                 on: connection, logger: logger)
             return (wrote, [:])
         }
+    }
+
+    /// A participant still to be pressed to confirm (the operation scheduled, the participant
+    /// invited), locked: its confirmation deadline, its ladder and the rungs fired for it.
+    static func pressing(
+        _ operation: Int64, department: String, tenant: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (confirmDue: Date, ladderID: Int64?, fired: [String])? {
+        let rows = try await connection.query(
+            """
+            SELECT o.state, p.state, o.confirm_due, o.ladder_id,
+                   coalesce((SELECT array_agg(e.rung) FROM escalations e
+                             WHERE e.tenant_id = p.tenant_id AND e.operation_id = p.operation_id AND e.department_code = p.department_code
+                               AND e.track = 'confirm'), '{}')
+            FROM operation_participants p JOIN operations o ON o.tenant_id = p.tenant_id AND o.operation_id = p.operation_id
+            WHERE p.tenant_id = \(tenant) AND p.operation_id = \(operation) AND p.department_code = \(department)
+            FOR UPDATE OF p
+            """, logger: logger)
+        for try await r in rows.decode((String, String, Date, Int64?, [String]).self) where r.0 == "scheduled" && r.1 == "invited" {
+            return (r.2, r.3, r.4)
+        }
+        return nil
     }
 
     private func fire(
