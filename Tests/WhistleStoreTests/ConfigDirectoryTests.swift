@@ -148,6 +148,9 @@ struct ConfigDirectoryTests {
         #expect(soon.first?.contains("calendars/cn.yaml") == true)
         let past = config.calendarWarnings(now: CivilDate(2027, 1, 5).start(in: zone))
         #expect(past.first?.contains("ended on 2026-12-31") == true)
+        // What to do, and that nothing is lost meanwhile: the restart counts the deadlines left unset.
+        #expect(soon.first?.contains("left unset until the daemon restarts with that year") == true)
+        #expect(past.first?.contains("restart the daemon, which then counts the deadlines it could not") == true)
     }
 
     @Test("a list with an error is not loaded, and neither is the configuration: file, line and reason")

@@ -132,9 +132,9 @@ public struct ConfigDirectory: Sendable {
             let left = today.days(to: end)
             let file = "\(settings.calendarsDirectory)/\(name).yaml"
             if left < 0 {
-                return "calendar '\(name)' (\(calendar.name)) ended on \(end): no deadline after it can be set; add \(end.year + 1) from the State Council's notice to \(file)"
+                return "calendar '\(name)' (\(calendar.name)) ended on \(end): no deadline after it can be set; add \(end.year + 1) from the State Council's notice to \(file) and restart the daemon, which then counts the deadlines it could not"
             }
-            return "calendar '\(name)' (\(calendar.name)) covers working days only until \(end), \(left) day(s) from now; add \(end.year + 1) from the State Council's notice to \(file) before then"
+            return "calendar '\(name)' (\(calendar.name)) covers working days only until \(end), \(left) day(s) from now; add \(end.year + 1) from the State Council's notice to \(file) before then (a deadline falling after it is left unset until the daemon restarts with that year)"
         }
     }
 
