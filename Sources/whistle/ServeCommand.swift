@@ -110,10 +110,13 @@ struct ServeCommand: AsyncParsableCommand {
                         // Deadlines and rungs an earlier calendar could not count (it had no notice for
                         // their year), counted now if this one can, before the scheduler loads its wheel.
                         let caughtUp = try await DeadlineCatchUp(database: database, routing: routing).run(now: Date())
-                        if caughtUp.deadlinesSet + caughtUp.laddersResumed > 0 {
+                        if caughtUp.deadlinesSet + caughtUp.laddersResumed + caughtUp.handoffsResumed > 0 {
                             logger.notice(
                                 "deadlines counted with the calendar now in force",
-                                metadata: ["tasks": "\(caughtUp.deadlinesSet)", "ladders": "\(caughtUp.laddersResumed)"])
+                                metadata: [
+                                    "tasks": "\(caughtUp.deadlinesSet)", "ladders": "\(caughtUp.laddersResumed)",
+                                    "handoffs": "\(caughtUp.handoffsResumed)",
+                                ])
                         }
                         if caughtUp.stillUncounted > 0 {
                             logger.warning(

@@ -94,6 +94,29 @@ struct RosterTests {
         #expect(try who(roster, "2026-10-02T10:00:00+08:00") == "n2")  // a holiday: the day layer does not cover
     }
 
+    @Test("in the calendar's last month a task still gets the member on duty; a duty reaching past the last covered day has no known end")
+    func lastMonthOfTheCalendar() throws {
+        // The day layer on working days, the night layer around the clock; the calendar covers 2026 only.
+        let roster = Roster(
+            team: "t",
+            rotations: [
+                Rotation(code: "night", cadence: .daily, members: ["n1", "n2"], start: CivilDate(2026, 9, 28), handOver: 1050, priority: 1),
+                Rotation(
+                    code: "day", cadence: .daily, members: ["d1", "d2"], start: CivilDate(2026, 9, 28), handOver: 510, priority: 2,
+                    window: .init(from: 510, to: 1050, workingDaysOnly: true)),
+            ])
+        // Friday 4 December: the 31 days ahead reach 2027, yet the day's officer and the end of the shift are known.
+        let december = try #require(try roster.assignment(at: at("2026-12-04T10:00:00+08:00"), calendar: Self.calendar))
+        #expect(december.source == "day" && december.until == at("2026-12-04T17:30:00+08:00"))
+        #expect(try roster.nextDutyStart(after: at("2026-12-04T10:00:00+08:00"), calendar: Self.calendar) == at("2026-12-04T10:00:00+08:00"))
+        // 31 December 17:30: the night shift runs into 2027, whose working days nobody knows yet.
+        let lastNight = try #require(try roster.assignment(at: at("2026-12-31T17:30:00+08:00"), calendar: Self.calendar))
+        #expect(lastNight.source == "night" && lastNight.until == nil)
+        // Past the last covered day it is still an error, never a guess.
+        #expect(throws: WorkCalendarError.self) { try roster.assignment(at: at("2027-01-04T10:00:00+08:00"), calendar: Self.calendar) }
+        #expect(throws: WorkCalendarError.self) { try roster.nextDutyStart(after: at("2027-01-04T10:00:00+08:00"), calendar: Self.calendar) }
+    }
+
     @Test("overrides win over every rotation, the latest over earlier ones")
     func overrides() throws {
         var roster = Roster(team: "t", rotations: [Rotation(code: "r", cadence: .daily, members: ["a", "b"], start: CivilDate(2026, 9, 28), handOver: 510)])

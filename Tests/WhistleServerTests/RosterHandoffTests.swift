@@ -241,4 +241,56 @@ struct RosterHandoffTests {
             try await daemon.stop()
         }
     }
+
+    @Test("at the year's end a team's task still goes to the officer on duty; the shift that runs into the next year is handed on once the calendar covers it")
+    func yearEnd() async throws {
+        let db = try await TestPostgres.migratedDatabase("handoff_year_end")
+        try await db.loadSampleConfiguration()
+        let clock = ManualClock(now: at("2026-12-31T09:00:00+08:00"))  // a Thursday, the calendar's last working day
+        let routing = try routing()
+        let office = try await db.token("chongqing-demo", .office)
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            let daemon = await EscalationEndToEndTests.Daemon(db, routing: routing, clock: clock, node: "year-end")
+            let (task, answer) = try await report(client, token: office)
+            let first = try #require(try onDuty(routing, at: clock.now()))
+            #expect(answer["assignee"] as? String == first)
+            let armed = "SELECT due_at FROM timers WHERE subject_id = '\(task)' AND kind = 'handoff' AND state = 'armed'"
+            #expect(try await db.scalar(PostgresQuery(unsafeSQL: armed), as: Date.self) == at("2026-12-31T17:30:00+08:00"))
+
+            // 17:30: the on-call officer gets it; that shift runs into 2027, so its end is not known and nothing is armed.
+            clock.advance(to: at("2026-12-31T17:30:00+08:00"))
+            await daemon.settle()
+            try await daemon.stop()
+            let onCall = try #require(try onDuty(routing, at: clock.now()))
+            #expect(try await assignee(db, task: task) == onCall)
+            #expect(try await db.scalar(PostgresQuery(unsafeSQL: armed), as: Date.self) == nil)
+
+            clock.advance(to: at("2026-12-31T20:00:00+08:00"))
+            let same = try await DeadlineCatchUp(database: db.database, routing: routing).run(now: clock.now())
+            #expect(same.handoffsResumed == 0 && same.stillUncounted >= 1)
+
+            // The 2027 notice is added and the daemon restarts the same evening.
+            var config = try ConfigDirectory.read(TestPostgres.configDirectory)
+            let index = try #require(config.tenants.firstIndex { $0.directory.tenant.code == "chongqing-demo" })
+            config = try extendedThrough2027(config, calendar: config.tenants[index].directory.tenant.calendar)
+            let extended = TenantRouting(config)
+            let caught = try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now())
+            #expect(caught.handoffsResumed == 1 && caught.stillUncounted == 0)
+            #expect(try await db.scalar("SELECT count(*)::int FROM events WHERE subject_id = \(String(task)) AND kind = 'task.handoffResumed'", as: Int.self) == 1)
+            #expect(try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now()) == DeadlineCatchUp.Outcome())
+
+            // The hand-off fires at once: the on-call officer keeps it until the shift's end, now known, then the next officer gets it.
+            let resumed = await EscalationEndToEndTests.Daemon(db, routing: extended, clock: clock, node: "year-end-resumed")
+            await resumed.settle()
+            #expect(try await assignee(db, task: task) == onCall)
+            let end = try #require(try await db.scalar(PostgresQuery(unsafeSQL: armed), as: Date.self))
+            #expect(ISOMoment.format(end, in: zone).hasPrefix("2027-01-"))
+            clock.advance(to: end)
+            await resumed.settle()
+            #expect(try await assignee(db, task: task) == (try onDuty(extended, at: end)))
+            #expect(try await db.scalar(PostgresQuery(unsafeSQL: armed), as: Date.self).map { $0 > end } == true)
+            try await resumed.stop()
+        }
+    }
 }

@@ -230,12 +230,22 @@ extension Rotation {
 }
 
 extension Roster {
+    /// `horizonDays` after `moment`, but no further than the calendar's last covered day: past it
+    /// nobody can tell which days are working days, and a duty that reaches it is one whose end
+    /// is not known yet (the year's holiday notice is not in). A moment already past it keeps the
+    /// whole horizon, so asking about it throws as before.
+    static func horizon(from moment: Date, days: Int, calendar: WorkCalendar) -> Date {
+        let horizon = moment.addingTimeInterval(Double(days) * 86_400)
+        guard let end = calendar.coverageEnd?.adding(days: 1).start(in: calendar.timeZone), end > moment else { return horizon }
+        return min(horizon, end)
+    }
+
     /// Who gets a task at `moment`: the member on duty and when their shift ends (nil when it does
-    /// not end within `horizonDays`); nil when nobody is on duty.
+    /// not end within `horizonDays`, or before the calendar runs out); nil when nobody is on duty.
     public func assignment(
         at moment: Date, calendar: WorkCalendar, horizonDays: Int = 31
     ) throws(WorkCalendarError) -> (member: String, source: String, until: Date?)? {
-        let horizon = moment.addingTimeInterval(Double(horizonDays) * 86_400)
+        let horizon = Self.horizon(from: moment, days: horizonDays, calendar: calendar)
         guard let first = try shifts(from: moment, to: horizon, calendar: calendar).first, first.start == moment else { return nil }
         // Merged pieces of one member from different sources are one duty for the task.
         var until = first.end
@@ -246,9 +256,10 @@ extension Roster {
         return (first.member, first.source, until < horizon ? until : nil)
     }
 
-    /// When somebody is next on duty after a gap that covers `moment`: nil when nobody is within `horizonDays`.
+    /// When somebody is next on duty after a gap that covers `moment`: nil when nobody is within
+    /// `horizonDays` (or before the calendar runs out).
     public func nextDutyStart(after moment: Date, calendar: WorkCalendar, horizonDays: Int = 31) throws(WorkCalendarError) -> Date? {
-        let horizon = moment.addingTimeInterval(Double(horizonDays) * 86_400)
+        let horizon = Self.horizon(from: moment, days: horizonDays, calendar: calendar)
         return try shifts(from: moment, to: horizon, calendar: calendar).first?.start
     }
 }

@@ -132,7 +132,7 @@ extension WebRoutes {
             "issue.reclassified": "重新分类", "issue.merged": "合并", "task.escalated": "督办升级", "issue.reopened": "重新打开",
             "issue.returnVisit": "回访", "task.handedOff": "交接班", "issue.possibleDuplicate": "疑似重复",
             "task.deadlineUnset": "整改期限暂未能计算", "task.deadlineSet": "补定整改期限", "escalation.unscheduled": "督办升级暂停",
-            "escalation.rescheduled": "督办升级恢复",
+            "escalation.rescheduled": "督办升级恢复", "task.handoffFailed": "交接班未成", "task.handoffResumed": "恢复交接班",
         ]
         return names[kind] ?? kind
     }

@@ -6,13 +6,15 @@ import WhistleCore
 /// What the calendar could not count when it ran out, counted once it can.
 ///
 /// A task dispatched when its rectify deadline falls in a year without a holiday notice goes out
-/// without that deadline (`task.deadlineUnset`), and a ladder whose next rung falls there stops
-/// (`escalation.unscheduled`). Nothing fires for them until someone acts. When the daemon starts
-/// with a calendar that now covers those days (the notice for the next year was added), this
-/// counts the missing deadlines from each task's dispatch, arms their timers and rungs, and
-/// resumes the stopped ladders (a task's, a joint operation participant's), each in the tenant's
-/// trail (`task.deadlineSet`, `escalation.rescheduled`). Whatever the calendar still cannot count
-/// is left as it is, without a new event, so every start does not repeat the same warning.
+/// without that deadline (`task.deadlineUnset`), a ladder whose next rung falls there stops
+/// (`escalation.unscheduled`), and a team's shift that runs into it has no known end, so its task
+/// is not handed on. Nothing fires for them until someone acts. When the daemon starts with a
+/// calendar that now covers those days (the notice for the next year was added), this counts the
+/// missing deadlines from each task's dispatch, arms their timers and rungs, and resumes the
+/// stopped ladders (a task's, a joint operation participant's) and the teams' hand-offs, each in
+/// the tenant's trail (`task.deadlineSet`, `escalation.rescheduled`, `task.handoffResumed`).
+/// Whatever the calendar still cannot count is left as it is, without a new event, so every
+/// start does not repeat the same warning.
 public struct DeadlineCatchUp: Sendable {
     /// What a run did, over all tenants.
     public struct Outcome: Sendable, Hashable {
@@ -20,6 +22,8 @@ public struct DeadlineCatchUp: Sendable {
         public var deadlinesSet = 0
         /// Ladder tracks armed again.
         public var laddersResumed = 0
+        /// Team tasks whose hand-off at shift end is armed again.
+        public var handoffsResumed = 0
         /// Tasks or tracks the calendar still cannot count.
         public var stillUncounted = 0
 
@@ -44,10 +48,12 @@ public struct DeadlineCatchUp: Sendable {
                 try await setDeadlines(tenant: code, routing: tenant, policy: policy, now: now, outcome: &part, on: connection)
                 try await resumeLadders(tenant: code, routing: tenant, policy: policy, now: now, outcome: &part, on: connection)
                 try await resumeConfirmations(tenant: code, routing: tenant, policy: policy, now: now, outcome: &part, on: connection)
+                try await resumeHandoffs(tenant: code, routing: tenant, policy: policy, now: now, outcome: &part, on: connection)
                 return part
             }
             outcome.deadlinesSet += part.deadlinesSet
             outcome.laddersResumed += part.laddersResumed
+            outcome.handoffsResumed += part.handoffsResumed
             outcome.stillUncounted += part.stillUncounted
         }
         return outcome
@@ -241,6 +247,61 @@ public struct DeadlineCatchUp: Sendable {
                     "calendar": policy.calendar.name,
                 ], on: connection, logger: logger)
             outcome.laddersResumed += 1
+        }
+    }
+
+    /// Team tasks still waiting for someone to report in, without a hand-off armed, whose roster
+    /// the calendar can now count (the shift's end was past its last day, or the hand-off failed
+    /// on it): a hand-off armed now, which gives the task to whoever is on duty and arms the next.
+    private func resumeHandoffs(
+        tenant: String, routing: TenantRouting.Tenant, policy: DeadlinePolicy, now: Date, outcome: inout Outcome,
+        on connection: PostgresConnection
+    ) async throws {
+        let logger = database.logger
+        let teams = routing.rosters.teams.map(\.team)
+        guard !teams.isEmpty else { return }
+        let rows = try await connection.query(
+            """
+            SELECT t.task_id, t.issue_id, t.department_code, t.assignee FROM tasks t
+            WHERE t.tenant_id = \(tenant) AND t.department_code = ANY (\(teams)) AND t.state = 'dispatched'
+              AND NOT EXISTS (SELECT 1 FROM timers m
+                              WHERE m.tenant_id = t.tenant_id AND m.subject_kind = 'task' AND m.subject_id = t.task_id::text
+                                AND m.kind = \(RosterHandoff.timerKind) AND m.state = 'armed')
+            ORDER BY t.task_id
+            FOR UPDATE OF t SKIP LOCKED
+            """, logger: logger)
+        var waiting: [(task: Int64, issue: Int64, team: String, assignee: String?)] = []
+        for try await r in rows.decode((Int64, Int64, String, String?).self) { waiting.append(r) }
+        guard !waiting.isEmpty else { return }
+        let overrides = try await RosterStore.overrides(teams: teams, after: now, on: connection, logger: logger)
+        let runsOut = policy.calendar.coverageEnd.map { $0.adding(days: 1).start(in: policy.calendar.timeZone) }
+        for task in waiting {
+            guard let team = routing.rosters.teams.first(where: { $0.team == task.team }) else { continue }
+            var roster = team.roster
+            roster.overrides += overrides[team.team] ?? []
+            do throws(WorkCalendarError) {
+                if let duty = try roster.assignment(at: now, calendar: policy.calendar) {
+                    guard duty.member != task.assignee || duty.until != nil else {
+                        // Its end not known because the calendar runs out within the horizon: still waiting for the notice.
+                        if let runsOut, runsOut < now.addingTimeInterval(31 * 86_400) { outcome.stillUncounted += 1 }
+                        continue
+                    }
+                } else if try roster.nextDutyStart(after: now, calendar: policy.calendar) == nil {
+                    continue
+                }
+            } catch {
+                outcome.stillUncounted += 1
+                continue
+            }
+            let details = String(decoding: try JSONEncoder.sorted.encode(["member": task.assignee ?? ""]), as: UTF8.self)
+            try await TimerStore.arm(
+                TimerKey(tenant: tenant, subjectKind: "task", subjectID: String(task.task), kind: RosterHandoff.timerKind), due: now,
+                details: details, on: connection, logger: logger)
+            try await EventLog.append(
+                tenant: tenant, subject: ("task", String(task.task)), kind: "task.handoffResumed", actor: "whistle", at: now,
+                details: ["issue": String(task.issue), "from": task.assignee ?? "", "calendar": policy.calendar.name], on: connection,
+                logger: logger)
+            outcome.handoffsResumed += 1
         }
     }
 
