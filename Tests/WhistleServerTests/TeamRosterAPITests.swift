@@ -20,6 +20,28 @@ struct TeamRosterAPITests {
         }
     }
 
+    @Test("in the calendar's last weeks the roster page and the subscribed feed answer up to its last day, saying so; a period asked past it is refused")
+    func lastWeeksOfTheCalendar() async throws {
+        let db = try await TestPostgres.migratedDatabase("rosters_year_end")
+        try await db.loadSampleConfiguration()
+        let routing = TenantRouting(try ConfigDirectory.read(TestPostgres.configDirectory))
+        let token = try await db.token("wenchanghu", .handler, department: "zhifa-squad-5")
+        let app = try testApplication(db, routing: routing, clock: { self.at("2026-12-20T09:00:00+08:00") })
+        try await app.test(.router) { client in
+            let base = "/v1/tenants/wenchanghu/teams/zhifa-squad-5"
+            // Fourteen days from 20 December reach 2027, which the calendar does not cover yet.
+            let roster = try await get(client, "\(base)/roster", token: token)
+            #expect(roster["to"] as? String == "2027-01-01T00:00:00+08:00")
+            #expect((roster["shifts"] as? [[String: Any]] ?? []).last?["end"] as? String == "2027-01-01T00:00:00+08:00")
+            #expect((roster["warnings"] as? [String] ?? []).contains { $0.contains("2026-12-31") })
+            try await client.execute(uri: "\(base)/roster.ics?token=\(token)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("DTSTART"))
+            }
+            _ = try await get(client, "\(base)/roster?to=2027-01-10T00:00:00%2B08:00", token: token, expect: .unprocessableContent)
+        }
+    }
+
     @Test("who is on duty across 国庆: the working-day layer by day, the weekly on-call otherwise; the feed parses in Python's icalendar")
     func roster() async throws {
         let db = try await TestPostgres.migratedDatabase("rosters")

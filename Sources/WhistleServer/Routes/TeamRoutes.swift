@@ -59,7 +59,7 @@ struct TeamRoutes: Sendable {
         tenants.get("teams/:code/roster") { request, context -> RosterAnswer in
             _ = try context.require(.readReference)
             let (code, tenant, team, calendar) = try self.team(context)
-            let (from, to) = try Self.period(request, zone: tenant.timeZone, now: clock(), defaultDays: 14)
+            let (from, to, cutAt) = try Self.period(request, zone: tenant.timeZone, now: clock(), defaultDays: 14, calendar: calendar)
             let roster = try await store.roster(team, tenant: code, after: from)
             let shifts: [DutyShift]
             let gaps: [DateInterval]
@@ -79,7 +79,8 @@ struct TeamRoutes: Sendable {
                         end: ISOMoment.format($0.end, in: zone), source: $0.source)
                 },
                 gaps: gaps.map { Gap(start: ISOMoment.format($0.start, in: zone), end: ISOMoment.format($0.end, in: zone)) },
-                warnings: gaps.isEmpty ? [] : ["该时段有 \(gaps.count) 段无人值班,请调整排班"])
+                warnings: (gaps.isEmpty ? [] : ["该时段有 \(gaps.count) 段无人值班,请调整排班"])
+                    + (cutAt.map { ["工作日历只录入到 \($0),之后的排班待录入下一年节假日安排后显示"] } ?? []))
         }
         tenants.get("teams/:code/on-duty") { request, context -> OnDuty in
             _ = try context.require(.readReference)
@@ -101,7 +102,8 @@ struct TeamRoutes: Sendable {
             _ = try context.require(.readReference)
             let (code, tenant, team, calendar) = try self.team(context)
             let now = clock()
-            let (from, to) = try Self.period(request, zone: tenant.timeZone, now: now.addingTimeInterval(-7 * 86_400), defaultDays: 63)
+            let (from, to, _) = try Self.period(
+                request, zone: tenant.timeZone, now: now.addingTimeInterval(-7 * 86_400), defaultDays: 63, calendar: calendar)
             let roster = try await store.roster(team, tenant: code, after: from)
             let shifts: [DutyShift]
             do throws(WorkCalendarError) {
@@ -179,13 +181,29 @@ struct TeamRoutes: Sendable {
     }
 
     /// `from` and `to` (ISO 8601), by default `now` and `defaultDays` later; at most a year.
-    static func period(_ request: Request, zone: TimeZone, now: Date, defaultDays: Int) throws -> (Date, Date) {
+    /// The period asked for. Without `to`, `defaultDays` from `from`, but no further than the
+    /// calendar's last covered day (returned as `cutAt`): in the calendar's last weeks the roster
+    /// page and a subscribed feed still answer with what can be counted, rather than refuse.
+    static func period(
+        _ request: Request, zone: TimeZone, now: Date, defaultDays: Int, calendar: WorkCalendar
+    ) throws -> (from: Date, to: Date, cutAt: CivilDate?) {
         let query = request.uri.queryParameters
         let from = try RequestBody.moment(query["from"].map(String.init), field: "from", zone: zone) ?? now
-        let to = try RequestBody.moment(query["to"].map(String.init), field: "to", zone: zone) ?? from.addingTimeInterval(Double(defaultDays) * 86_400)
+        var cutAt: CivilDate?
+        let to: Date
+        if let asked = try RequestBody.moment(query["to"].map(String.init), field: "to", zone: zone) {
+            to = asked
+        } else {
+            let wanted = from.addingTimeInterval(Double(defaultDays) * 86_400)
+            if let last = calendar.coverageEnd, case let end = last.adding(days: 1).start(in: calendar.timeZone), end > from, end < wanted {
+                (to, cutAt) = (end, last)
+            } else {
+                to = wanted
+            }
+        }
         guard to > from else { throw Problem.unprocessable("to", "须晚于 from") }
         guard to.timeIntervalSince(from) <= 366 * 86_400 else { throw Problem.unprocessable("to", "一次最多查询一年") }
-        return (from, to)
+        return (from, to, cutAt)
     }
 }
 extension RosterOverrideRecord: ResponseEncodable {}
