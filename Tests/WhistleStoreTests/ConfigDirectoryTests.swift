@@ -151,6 +151,9 @@ struct ConfigDirectoryTests {
         // What to do, and that nothing is lost meanwhile: the restart counts the deadlines left unset.
         #expect(soon.first?.contains("left unset until the daemon restarts with that year") == true)
         #expect(past.first?.contains("restart the daemon, which then counts the deadlines it could not") == true)
+        // The sample rosters cover every hour: in the calendar's last month they are checked up to its last day, not refused.
+        #expect(config.rosterWarnings(now: CivilDate(2026, 12, 4).start(in: zone)).isEmpty)
+        #expect(config.rosterWarnings(now: CivilDate(2027, 1, 5).start(in: zone)).contains { $0.contains("the roster cannot be counted") })
     }
 
     @Test("a list with an error is not loaded, and neither is the configuration: file, line and reason")

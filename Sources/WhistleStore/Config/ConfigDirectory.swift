@@ -186,17 +186,20 @@ extension ConfigDirectory {
 }
 
 extension ConfigDirectory {
-    /// Rosters with hours nobody covers in the coming `days` (or that the calendar cannot count),
-    /// for `config check` and the daemon's start.
+    /// Rosters with hours nobody covers in the coming `days`, up to the calendar's last covered
+    /// day (or that the calendar cannot count at all), for `config check` and the daemon's start.
     public func rosterWarnings(now: Date, days: Int = 28) -> [String] {
         var warnings: [String] = []
         for files in tenants {
             let code = files.directory.tenant.code
             guard !files.rosters.teams.isEmpty, let calendar = calendar(for: code) else { continue }
             let zone = TimeZone(identifier: files.directory.tenant.timeZone) ?? WorkCalendar.defaultTimeZone
+            // Only as far as the calendar counts: its running out is the calendar's own warning.
+            var to = now.addingTimeInterval(Double(days) * 86_400)
+            if let end = calendar.coverageEnd?.adding(days: 1).start(in: calendar.timeZone), end > now { to = min(to, end) }
             for team in files.rosters.teams {
                 do throws(WorkCalendarError) {
-                    let gaps = try team.roster.gaps(from: now, to: now.addingTimeInterval(Double(days) * 86_400), calendar: calendar)
+                    let gaps = try team.roster.gaps(from: now, to: to, calendar: calendar)
                     if let first = gaps.first {
                         warnings.append(
                             "\(code)/\(team.team): \(gaps.count) stretch(es) nobody is on duty for in the coming \(days) days, the first \(ISOMoment.format(first.start, in: zone)) – \(ISOMoment.format(first.end, in: zone))")
