@@ -335,6 +335,20 @@ struct EscalationRulesTests {
                 "SELECT details->>'rung' || ' ' || (details->>'supervisionDue') FROM events WHERE subject_id = \(String(zjj)) AND kind = 'escalation.rescheduled'",
                 as: String.self)
             #expect(event == "talk " + ISOMoment.format(supervisionDue, in: zone))
+            // Those the order went to with "未设定" are told the deadline the talk will follow.
+            let told = try await db.scalar(
+                """
+                SELECT count(*)::int FROM outbox WHERE event_kind = 'escalation.rescheduled' AND department_code IS NOT NULL
+                  AND message::text LIKE \("%督办整改时限补定%") AND message::text LIKE \("%" + EscalationNotice.chineseMoment(supervisionDue, in: zone) + "%")
+                """, as: Int.self)
+            #expect((told ?? 0) >= 1)
+            let orderRecipients = try await db.scalar(
+                "SELECT count(*)::int FROM outbox WHERE event_kind = 'task.escalated' AND escalation_id = (SELECT escalation_id FROM escalations WHERE task_id = \(zjj) AND rung = 'supervise')",
+                as: Int.self)
+            let reminded = try await db.scalar(
+                "SELECT count(*)::int FROM outbox WHERE event_kind = 'escalation.rescheduled' AND escalation_id = (SELECT escalation_id FROM escalations WHERE task_id = \(zjj) AND rung = 'supervise')",
+                as: Int.self)
+            #expect(reminded == orderRecipients)
 
             let again = try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now())
             #expect(again == DeadlineCatchUp.Outcome())

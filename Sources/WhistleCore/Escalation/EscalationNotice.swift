@@ -133,6 +133,18 @@ public enum EscalationNotice {
         }
     }
 
+    /// What the recipients of a supervision order (督办单) sent with its deadline "未设定" are told
+    /// once the calendar can count it: the deadline, and that the ladder goes on from it.
+    public static func supervisionDeadlineSet(facts: EscalationFacts, workingDays: Int) -> NotificationMessage {
+        NotificationMessage(
+            title: "督办整改时限补定",
+            lines: [
+                "\(facts.department)：\(facts.subject)的督办单（\(facts.number("督办"))）发出时，工作日历尚未录入下一年节假日安排，整改时限未能设定。",
+                "现按督办之日起 \(workingDays) 个工作日补定为 \(facts.format(facts.supervisionDue))；逾期未办结的，将按程序约谈。",
+                facts.description,
+            ])
+    }
+
     /// The talk notice (约谈通知) the office sends once it has set time and place (seed `001`:
     /// reason, manner, time, place and participants).
     public static func talkNotice(facts: EscalationFacts, arrangement: TalkArrangement, participants: [String]) -> NotificationMessage {

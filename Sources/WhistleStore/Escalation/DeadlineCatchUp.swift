@@ -177,12 +177,15 @@ public struct DeadlineCatchUp: Sendable {
                 outcome.stillUncounted += 1
                 continue
             }
-            if let supervisionDue, let escalation {
+            if let supervisionDue, let escalation, let order {
                 try await connection.query(
                     "UPDATE tasks SET supervision_due = \(supervisionDue) WHERE tenant_id = \(tenant) AND task_id = \(task) AND supervision_due IS NULL",
                     logger: logger)
                 details["escalation"] = String(escalation)
                 details["supervisionDue"] = ISOMoment.format(supervisionDue, in: zone)
+                // The order's recipients were told "未设定": a talk must not follow a deadline nobody heard of.
+                try await tellSupervisionDeadline(
+                    order.rung, escalation: escalation, orderDue: order.due, task: task, state: state, routing: routing, now: now, on: connection)
             }
             if let next, let moment = next.moment {
                 try await TimerStore.arm(
@@ -303,6 +306,33 @@ public struct DeadlineCatchUp: Sendable {
                 logger: logger)
             outcome.handoffsResumed += 1
         }
+    }
+
+    /// The supervision order's new deadline to those the order went to (or, when nobody can be
+    /// told, an `escalation.unnotified` event, as for a rung).
+    private func tellSupervisionDeadline(
+        _ rung: EscalationRung, escalation: Int64, orderDue: Date, task: Int64, state: EscalationStore.LadderState, routing: TenantRouting.Tenant,
+        now: Date, on connection: PostgresConnection
+    ) async throws {
+        let logger = database.logger
+        let directory = routing.directory
+        let facts = EscalationFacts(
+            tenantName: directory.tenant.name, escalationID: escalation, issueID: state.issueID, taskID: task,
+            compound: directory.compounds.first { $0.compound.code == state.compound }?.compound.name ?? state.compound,
+            issueType: routing.typeName(state.issueType), description: state.description,
+            department: routing.departmentNames[state.department] ?? state.department, acknowledgeDue: state.anchors[.acknowledgeDue],
+            rectifyDue: state.anchors[.rectifyDue], supervisionDue: state.anchors[.supervisionDue], at: orderDue, timeZone: routing.timeZone)
+        let message = EscalationNotice.supervisionDeadlineSet(facts: facts, workingDays: rung.newDeadlineWorkingDays ?? 0)
+        let recipients = EscalationRecipients.resolve(rung.targets, department: state.department, in: directory)
+        guard !recipients.reachesNobody else {
+            try await EventLog.append(
+                tenant: routing.directory.tenant.code, subject: ("task", String(task)), kind: "escalation.unnotified", actor: "whistle", at: now,
+                details: ["escalation": String(escalation), "reason": "无人可通知补定的督办时限"], on: connection, logger: logger)
+            return
+        }
+        try await OutboxStore.enqueue(
+            recipients.deliveries, message: message, tenant: routing.directory.tenant.code, escalation: escalation,
+            eventKind: "escalation.rescheduled", now: now, on: connection, logger: logger)
     }
 
     /// The rung of a fired escalation and when it was due, when it is a supervision order.
