@@ -144,6 +144,14 @@ public struct WorkCalendar: Sendable, Hashable {
     /// The last day the calendar can answer for: 12-31 of its last year.
     public var coverageEnd: CivilDate? { coveredYears.map { CivilDate($0.upperBound, 12, 31) } }
 
+    /// `end`, but no later than the end of the last covered day when that falls after `start`:
+    /// how far a look-ahead from `start` can go before the calendar has to guess. A `start`
+    /// already past the coverage keeps `end`, so asking about it still throws.
+    public func cut(_ end: Date, from start: Date) -> Date {
+        guard let limit = coverageEnd?.adding(days: 1).start(in: timeZone), limit > start else { return end }
+        return min(end, limit)
+    }
+
     /// Whether the calendar can answer for `date`.
     public func covers(_ date: CivilDate) -> Bool { coveredYears?.contains(date.year) ?? false }
 

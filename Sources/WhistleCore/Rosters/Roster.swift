@@ -232,12 +232,9 @@ extension Rotation {
 extension Roster {
     /// `horizonDays` after `moment`, but no further than the calendar's last covered day: past it
     /// nobody can tell which days are working days, and a duty that reaches it is one whose end
-    /// is not known yet (the year's holiday notice is not in). A moment already past it keeps the
-    /// whole horizon, so asking about it throws as before.
+    /// is not known yet (the year's holiday notice is not in).
     static func horizon(from moment: Date, days: Int, calendar: WorkCalendar) -> Date {
-        let horizon = moment.addingTimeInterval(Double(days) * 86_400)
-        guard let end = calendar.coverageEnd?.adding(days: 1).start(in: calendar.timeZone), end > moment else { return horizon }
-        return min(horizon, end)
+        calendar.cut(moment.addingTimeInterval(Double(days) * 86_400), from: moment)
     }
 
     /// Who gets a task at `moment`: the member on duty and when their shift ends (nil when it does

@@ -195,11 +195,8 @@ struct TeamRoutes: Sendable {
             to = asked
         } else {
             let wanted = from.addingTimeInterval(Double(defaultDays) * 86_400)
-            if let last = calendar.coverageEnd, case let end = last.adding(days: 1).start(in: calendar.timeZone), end > from, end < wanted {
-                (to, cutAt) = (end, last)
-            } else {
-                to = wanted
-            }
+            to = calendar.cut(wanted, from: from)
+            if to < wanted { cutAt = calendar.coverageEnd }
         }
         guard to > from else { throw Problem.unprocessable("to", "须晚于 from") }
         guard to.timeIntervalSince(from) <= 366 * 86_400 else { throw Problem.unprocessable("to", "一次最多查询一年") }

@@ -195,8 +195,7 @@ extension ConfigDirectory {
             guard !files.rosters.teams.isEmpty, let calendar = calendar(for: code) else { continue }
             let zone = TimeZone(identifier: files.directory.tenant.timeZone) ?? WorkCalendar.defaultTimeZone
             // Only as far as the calendar counts: its running out is the calendar's own warning.
-            var to = now.addingTimeInterval(Double(days) * 86_400)
-            if let end = calendar.coverageEnd?.adding(days: 1).start(in: calendar.timeZone), end > now { to = min(to, end) }
+            let to = calendar.cut(now.addingTimeInterval(Double(days) * 86_400), from: now)
             for team in files.rosters.teams {
                 do throws(WorkCalendarError) {
                     let gaps = try team.roster.gaps(from: now, to: to, calendar: calendar)

@@ -33,6 +33,9 @@ public struct DeadlineCatchUp: Sendable {
     let database: Database
     let routing: TenantRouting
 
+    /// The states in which a task's rectify deadline and ladder still run (`EscalationEngine.runs`).
+    static let rectifying = TaskState.allCases.filter { EscalationEngine.runs(.rectify, in: $0) }.map(\.rawValue)
+
     public init(database: Database, routing: TenantRouting) {
         self.database = database
         self.routing = routing
@@ -70,7 +73,7 @@ public struct DeadlineCatchUp: Sendable {
             """
             SELECT task_id, issue_id, state, dispatched_at, acknowledge_due, acknowledge_hours, rectify_working_days
             FROM tasks
-            WHERE tenant_id = \(tenant) AND rectify_due IS NULL AND state IN ('dispatched', 'acknowledged', 'inProgress', 'disputed')
+            WHERE tenant_id = \(tenant) AND rectify_due IS NULL AND state = ANY (\(Self.rectifying))
             ORDER BY task_id
             FOR UPDATE SKIP LOCKED
             """, logger: logger)
@@ -141,7 +144,7 @@ public struct DeadlineCatchUp: Sendable {
             SELECT DISTINCT e.subject_id::bigint, e.details->>'track', (e.details->>'escalation')::bigint
             FROM events e JOIN tasks t ON t.tenant_id = e.tenant_id AND t.task_id = e.subject_id::bigint
             WHERE e.tenant_id = \(tenant) AND e.kind = 'escalation.unscheduled' AND e.subject_kind = 'task'
-              AND t.state IN ('dispatched', 'acknowledged', 'inProgress', 'disputed')
+              AND t.state = ANY (\(Self.rectifying))
               AND NOT EXISTS (SELECT 1 FROM timers m
                               WHERE m.tenant_id = e.tenant_id AND m.subject_kind = 'task' AND m.subject_id = e.subject_id
                                 AND m.kind = 'ladder.' || (e.details->>'track') AND m.state = 'armed')
@@ -185,7 +188,8 @@ public struct DeadlineCatchUp: Sendable {
                 details["supervisionDue"] = ISOMoment.format(supervisionDue, in: zone)
                 // The order's recipients were told "未设定": a talk must not follow a deadline nobody heard of.
                 try await tellSupervisionDeadline(
-                    order.rung, escalation: escalation, orderDue: order.due, task: task, state: state, routing: routing, now: now, on: connection)
+                    order.rung, escalation: escalation, orderDue: order.due, task: task, state: state, tenant: tenant, routing: routing, now: now,
+                    on: connection)
             }
             if let next, let moment = next.moment {
                 try await TimerStore.arm(
@@ -277,7 +281,7 @@ public struct DeadlineCatchUp: Sendable {
         for try await r in rows.decode((Int64, Int64, String, String?).self) { waiting.append(r) }
         guard !waiting.isEmpty else { return }
         let overrides = try await RosterStore.overrides(teams: teams, after: now, on: connection, logger: logger)
-        let runsOut = policy.calendar.coverageEnd.map { $0.adding(days: 1).start(in: policy.calendar.timeZone) }
+        let horizon = now.addingTimeInterval(31 * 86_400)
         for task in waiting {
             guard let team = routing.rosters.teams.first(where: { $0.team == task.team }) else { continue }
             var roster = team.roster
@@ -286,7 +290,7 @@ public struct DeadlineCatchUp: Sendable {
                 if let duty = try roster.assignment(at: now, calendar: policy.calendar) {
                     guard duty.member != task.assignee || duty.until != nil else {
                         // Its end not known because the calendar runs out within the horizon: still waiting for the notice.
-                        if let runsOut, runsOut < now.addingTimeInterval(31 * 86_400) { outcome.stillUncounted += 1 }
+                        if policy.calendar.cut(horizon, from: now) < horizon { outcome.stillUncounted += 1 }
                         continue
                     }
                 } else if try roster.nextDutyStart(after: now, calendar: policy.calendar) == nil {
@@ -311,27 +315,21 @@ public struct DeadlineCatchUp: Sendable {
     /// The supervision order's new deadline to those the order went to (or, when nobody can be
     /// told, an `escalation.unnotified` event, as for a rung).
     private func tellSupervisionDeadline(
-        _ rung: EscalationRung, escalation: Int64, orderDue: Date, task: Int64, state: EscalationStore.LadderState, routing: TenantRouting.Tenant,
-        now: Date, on connection: PostgresConnection
+        _ rung: EscalationRung, escalation: Int64, orderDue: Date, task: Int64, state: EscalationStore.LadderState, tenant: String,
+        routing: TenantRouting.Tenant, now: Date, on connection: PostgresConnection
     ) async throws {
         let logger = database.logger
-        let directory = routing.directory
-        let facts = EscalationFacts(
-            tenantName: directory.tenant.name, escalationID: escalation, issueID: state.issueID, taskID: task,
-            compound: directory.compounds.first { $0.compound.code == state.compound }?.compound.name ?? state.compound,
-            issueType: routing.typeName(state.issueType), description: state.description,
-            department: routing.departmentNames[state.department] ?? state.department, acknowledgeDue: state.anchors[.acknowledgeDue],
-            rectifyDue: state.anchors[.rectifyDue], supervisionDue: state.anchors[.supervisionDue], at: orderDue, timeZone: routing.timeZone)
+        let facts = state.facts(escalation: escalation, task: task, anchors: state.anchors, at: orderDue, routing: routing)
         let message = EscalationNotice.supervisionDeadlineSet(facts: facts, workingDays: rung.newDeadlineWorkingDays ?? 0)
-        let recipients = EscalationRecipients.resolve(rung.targets, department: state.department, in: directory)
+        let recipients = EscalationRecipients.resolve(rung.targets, department: state.department, in: routing.directory)
         guard !recipients.reachesNobody else {
             try await EventLog.append(
-                tenant: routing.directory.tenant.code, subject: ("task", String(task)), kind: "escalation.unnotified", actor: "whistle", at: now,
+                tenant: tenant, subject: ("task", String(task)), kind: "escalation.unnotified", actor: "whistle", at: now,
                 details: ["escalation": String(escalation), "reason": "无人可通知补定的督办时限"], on: connection, logger: logger)
             return
         }
         try await OutboxStore.enqueue(
-            recipients.deliveries, message: message, tenant: routing.directory.tenant.code, escalation: escalation,
+            recipients.deliveries, message: message, tenant: tenant, escalation: escalation,
             eventKind: "escalation.rescheduled", now: now, on: connection, logger: logger)
     }
 

@@ -106,13 +106,7 @@ public struct EscalationEngine: TimerAction {
 
         var anchors = state.anchors
         if let newDeadline { anchors[.supervisionDue] = newDeadline }
-        let facts = EscalationFacts(
-            tenantName: directory.tenant.name, escalationID: escalation, issueID: state.issueID, taskID: task,
-            compound: directory.compounds.first { $0.compound.code == state.compound }?.compound.name ?? state.compound,
-            issueType: routing.typeName(state.issueType), description: state.description,
-            department: routing.departmentNames[state.department] ?? state.department, acknowledgeDue: anchors[.acknowledgeDue],
-            rectifyDue: anchors[.rectifyDue], supervisionDue: anchors[.supervisionDue], talkPromise: anchors[.talkPromise], at: moment,
-            timeZone: zone)
+        let facts = state.facts(escalation: escalation, task: task, anchors: anchors, at: moment, routing: routing)
         let message = EscalationNotice.fired(rung, track: track, facts: facts, people: recipients.people, newDeadline: newDeadline)
         if let document = message.document {
             let json = String(decoding: try JSONEncoder.sorted.encode(document), as: UTF8.self)

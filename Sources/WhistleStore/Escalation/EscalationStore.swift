@@ -125,3 +125,17 @@ public struct EscalationStore: Sendable {
         }
     }
 }
+
+extension EscalationStore.LadderState {
+    /// What escalation `escalation` on `task` says of it, with `anchors` as they stand at `at`:
+    /// names from the tenant's directory and lists.
+    func facts(escalation: Int64, task: Int64, anchors: [EscalationAnchor: Date], at: Date, routing: TenantRouting.Tenant) -> EscalationFacts {
+        let directory = routing.directory
+        return EscalationFacts(
+            tenantName: directory.tenant.name, escalationID: escalation, issueID: issueID, taskID: task,
+            compound: directory.compounds.first { $0.compound.code == compound }?.compound.name ?? compound,
+            issueType: routing.typeName(issueType), description: description, department: routing.departmentNames[department] ?? department,
+            acknowledgeDue: anchors[.acknowledgeDue], rectifyDue: anchors[.rectifyDue], supervisionDue: anchors[.supervisionDue],
+            talkPromise: anchors[.talkPromise], at: at, timeZone: routing.timeZone)
+    }
+}

@@ -55,11 +55,11 @@ struct DispatchRow: Sendable {
         }
     }
 
-    /// Every timer the task starts with besides its deadlines: ladders' first rungs, the assignee's shift end.
     /// The rectify limit to keep on the task: the one applied, or, when the calendar could not
     /// count it, the entry's (nil: the tenant's default), which `DeadlineCatchUp` counts later.
     var rectifyWorkingDays: Int? { deadlines?.rectifyWorkingDays ?? task.limits.rectifyWorkingDays }
 
+    /// Every timer the task starts with besides its deadlines: ladders' first rungs, the assignee's shift end.
     var timers: [(kind: String, at: Date, details: [String: String])] {
         var timers = ladderTimers.map { ($0.track.timerKind, $0.at, ["rung": $0.rung]) }
         if let handoffAt { timers.append((RosterHandoff.timerKind, handoffAt, ["member": assignee ?? ""])) }
