@@ -78,16 +78,19 @@ struct RosterTests {
         #expect(try who(two, "2026-10-09T09:00:00+08:00") == "a")
     }
 
+    /// A day layer on working days' office hours over a night layer around the clock.
+    static let layered = Roster(
+        team: "t",
+        rotations: [
+            Rotation(code: "night", cadence: .daily, members: ["n1", "n2"], start: CivilDate(2026, 9, 28), handOver: 1050, priority: 1),
+            Rotation(
+                code: "day", cadence: .daily, members: ["d1", "d2"], start: CivilDate(2026, 9, 28), handOver: 510, priority: 2,
+                window: .init(from: 510, to: 1050, workingDaysOnly: true)),
+        ])
+
     @Test("layers: the working-hours layer wins where it covers; the around-the-clock one covers the rest")
     func layers() throws {
-        let roster = Roster(
-            team: "t",
-            rotations: [
-                Rotation(code: "night", cadence: .daily, members: ["n1", "n2"], start: CivilDate(2026, 9, 28), handOver: 1050, priority: 1),
-                Rotation(
-                    code: "day", cadence: .daily, members: ["d1", "d2"], start: CivilDate(2026, 9, 28), handOver: 510, priority: 2,
-                    window: .init(from: 510, to: 1050, workingDaysOnly: true)),
-            ])
+        let roster = Self.layered
         #expect(try roster.onDuty(at: at("2026-09-29T10:00:00+08:00"), calendar: Self.calendar)! == ("d2", "day"))
         #expect(try who(roster, "2026-09-29T20:00:00+08:00") == "n2")
         #expect(try who(roster, "2026-09-29T08:00:00+08:00") == "n1")
@@ -96,15 +99,8 @@ struct RosterTests {
 
     @Test("in the calendar's last month a task still gets the member on duty; a duty reaching past the last covered day has no known end")
     func lastMonthOfTheCalendar() throws {
-        // The day layer on working days, the night layer around the clock; the calendar covers 2026 only.
-        let roster = Roster(
-            team: "t",
-            rotations: [
-                Rotation(code: "night", cadence: .daily, members: ["n1", "n2"], start: CivilDate(2026, 9, 28), handOver: 1050, priority: 1),
-                Rotation(
-                    code: "day", cadence: .daily, members: ["d1", "d2"], start: CivilDate(2026, 9, 28), handOver: 510, priority: 2,
-                    window: .init(from: 510, to: 1050, workingDaysOnly: true)),
-            ])
+        // The calendar covers 2026 only.
+        let roster = Self.layered
         // Friday 4 December: the 31 days ahead reach 2027, yet the day's officer and the end of the shift are known.
         let december = try #require(try roster.assignment(at: at("2026-12-04T10:00:00+08:00"), calendar: Self.calendar))
         #expect(december.source == "day" && december.until == at("2026-12-04T17:30:00+08:00"))
