@@ -33,6 +33,6 @@ public enum SpotDraw {
     /// A fresh seed for a draw made now: 16 random bytes as hex (kept with the draw).
     public static func freshSeed() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return HexDigits.lowercase((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

@@ -155,7 +155,7 @@ public enum WebhookSignature {
         var message = Data("\(timestamp).".utf8)
         message.append(body)
         let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
-        return code.map { String(format: "%02x", $0) }.joined()
+        return HexDigits.lowercase(code)
     }
 
     /// What a receiver checks: the signature matches and the timestamp is within `window` seconds of `now`.
