@@ -64,6 +64,29 @@ struct IntakeAnswerTests {
         }
     }
 
+    @Test("the statement text the bench gives pgbench writes the issue the intake writes, quotes and all")
+    func statementText() async throws {
+        let store = IssueStore(database: db.database)
+        let tenant = try #require(routing.tenants["yongning"])
+        let report = IssueIntake(
+            channel: .whistle, compound: "yanghe-c1-b", type: "zz-1", description: "O'Neil's 单元门口: 垃圾 $1 ::jsonb",
+            reportedAt: Self.now)
+        let (expected, _) = try await store.intake(report, tenant: "yongning", routing: tenant, now: Self.now, actor: "bench")
+        let text = try await store.intakeStatementText(report, tenant: "yongning", routing: tenant, now: Self.now, actor: "bench")
+        var written: Int64?
+        for try await id in try await db.database.client.query(PostgresQuery(unsafeSQL: text), logger: db.database.logger).decode(Int64.self) {
+            written = id
+        }
+        let id = try #require(written)
+        let issue = try #require(try await store.issue(id, tenant: "yongning", zone: tenant.timeZone, unmasked: true))
+        #expect(issue.description == report.description)
+        #expect(issue.id != expected.id)
+        #expect(issue.tasks.map(\.department) == expected.tasks.map(\.department))
+        #expect(issue.tasks.map(\.rectifyDue) == expected.tasks.map(\.rectifyDue))
+        #expect(issue.receivedAt == expected.receivedAt)
+        #expect(issue.possibleDuplicates == [expected.id])
+    }
+
     @Test("the intake's events and timers are those the statements one by one wrote: received, duplicate, triaged, dispatched with the issue")
     func trail() async throws {
         let store = IssueStore(database: db.database)

@@ -14,6 +14,78 @@ extension IssueStore {
         _ intake: IssueIntake, tenant: String, routing: TenantRouting.Tenant, idempotency: Idempotency? = nil, now: Date,
         actor: String, reportedBy: Int64? = nil, unmasked: Bool = false, duplicateWindow: TimeInterval = 7 * 86_400
     ) async throws -> (issue: IssueRecord, created: Bool) {
+        let prepared = try await prepare(
+            intake, tenant: tenant, routing: routing, idempotency: idempotency, now: now, actor: actor, reportedBy: reportedBy,
+            duplicateWindow: duplicateWindow)
+        let (payload, rows, version, zone) = (prepared.payload, prepared.rows, prepared.version, routing.timeZone)
+        let (now, reportedAt) = (prepared.call.receivedAt, prepared.call.reportedAt)
+
+        let written: IntakeWritten
+        do {
+            let result = try await database.client.execute(prepared.call, logger: database.logger)
+            var found: IntakeWritten?
+            for try await row in result {
+                found = IntakeWritten(issue: row.0, created: row.1, conflict: row.2, list: row.3, tasks: row.4, duplicates: row.5)
+            }
+            guard let found else { throw IssueError.notFound(0) }
+            written = found
+        } catch let error where sqlState(of: error) == "WH001" {
+            throw IssueError.listNotLoaded(tenant: tenant, version: version ?? "")
+        }
+        guard written.created else {
+            if written.conflict { throw IssueError.idempotencyConflict(key: idempotency?.key ?? "", issue: written.issue) }
+            guard let earlier = try await issue(written.issue, tenant: tenant, zone: zone, unmasked: unmasked) else {
+                throw IssueError.notFound(written.issue)
+            }
+            return (earlier, false)
+        }
+
+        let typeName = version.flatMap { routing.router.catalog.version(named: $0) }.flatMap { list in payload.type.flatMap { list.type($0)?.name } }
+        var records: [(rank: TaskRole, record: TaskRecord)] = []
+        for (row, id) in zip(rows, written.tasks) {
+            let rectifyDue = row.deadlines.map { ISOMoment.format($0.rectifyDue, in: zone) }
+            records.append(
+                (
+                    row.task.role,
+                    TaskRecord(
+                        id: id, department: row.task.department, departmentName: routing.departmentNames[row.task.department] ?? row.task.department,
+                        role: row.task.role.rawValue, roleName: row.task.role.chineseName, state: TaskState.dispatched.rawValue, rule: row.rule,
+                        listID: written.list ?? 0, dispatchedAt: ISOMoment.format(now, in: zone),
+                        acknowledgeDue: row.acknowledgeDue.map { ISOMoment.format($0, in: zone) }, rectifyDue: rectifyDue,
+                        rectifyWorkingDays: row.rectifyWorkingDays, limitsSource: row.task.limitsSource.rawValue,
+                        originalRectifyDue: rectifyDue, extensions: 0, pendingExtension: nil, measures: nil, disputeReason: nil,
+                        rejectionReason: nil, assignee: row.assignee, allowedActions: TaskLifecycle.allowedActions(in: .dispatched).map(\.rawValue),
+                        rowVersion: 1)
+                ))
+        }
+        // The order the issue is read in: by role, then by task id (stable sort keeps the ids' order).
+        records.sort { $0.rank < $1.rank }
+        let record = IssueRecord(
+            id: written.issue, tenant: tenant, state: payload.state, channel: payload.channel, compound: payload.compound,
+            building: payload.building, household: payload.household, type: payload.type, typeName: typeName, listVersion: version,
+            listID: written.list, description: payload.description, reportedAt: ISOMoment.format(reportedAt, in: zone),
+            receivedAt: ISOMoment.format(now, in: zone), reporter: intake.reporter.shown(unmasked: unmasked), reportedBy: reportedBy, possibleDuplicates: written.duplicates,
+            duplicateOf: nil, mergedFrom: [], mergedReporters: [], channelDetails: payload.details,
+            triage: payload.triageReason.map { IssueRecord.Triage(reason: $0, message: Self.triageMessage($0, type: payload.type)) },
+            tasks: records.map(\.record), photos: [], rowVersion: 1)
+        return (record, true)
+    }
+
+    /// The statement one intake of `intake` sends, its arguments written out as SQL literals:
+    /// what `whistle bench intake` gives pgbench to measure PostgreSQL's share of an intake alone.
+    public func intakeStatementText(
+        _ intake: IssueIntake, tenant: String, routing: TenantRouting.Tenant, now: Date, actor: String
+    ) async throws -> String {
+        try await prepare(
+            intake, tenant: tenant, routing: routing, idempotency: nil, now: now, actor: actor, reportedBy: nil, duplicateWindow: 7 * 86_400
+        ).call.literalSQL
+    }
+
+    /// Checks and routes a report and builds the call of `whistle_intake` that writes it.
+    private func prepare(
+        _ intake: IssueIntake, tenant: String, routing: TenantRouting.Tenant, idempotency: Idempotency?, now: Date,
+        actor: String, reportedBy: Int64?, duplicateWindow: TimeInterval
+    ) async throws -> PreparedIntake {
         let problems = intake.problems(directory: routing.router.directory, now: now)
         guard problems.isEmpty else { throw IssueError.invalid(problems) }
         let decision: RoutingDecision
@@ -64,61 +136,13 @@ extension IssueStore {
         let duplicatesFrom = reportedAt.addingTimeInterval(-duplicateWindow)
         let notifyBefore = timerNotifyHorizon.map { now.addingTimeInterval($0) }
 
-        let written: IntakeWritten
-        do {
-            let result = try await database.client.execute(
-                IntakeCall(
-                    tenant: tenant, issue: issueJSON, tasks: tasksJSON, reportedAt: reportedAt, receivedAt: now,
-                    duplicatesFrom: duplicatesFrom, notifyBefore: notifyBefore),
-                logger: database.logger)
-            var found: IntakeWritten?
-            for try await row in result {
-                found = IntakeWritten(issue: row.0, created: row.1, conflict: row.2, list: row.3, tasks: row.4, duplicates: row.5)
-            }
-            guard let found else { throw IssueError.notFound(0) }
-            written = found
-        } catch let error where sqlState(of: error) == "WH001" {
-            throw IssueError.listNotLoaded(tenant: tenant, version: version ?? "")
-        }
-        guard written.created else {
-            if written.conflict { throw IssueError.idempotencyConflict(key: idempotency?.key ?? "", issue: written.issue) }
-            guard let earlier = try await issue(written.issue, tenant: tenant, zone: zone, unmasked: unmasked) else {
-                throw IssueError.notFound(written.issue)
-            }
-            return (earlier, false)
-        }
-
-        let typeName = version.flatMap { routing.router.catalog.version(named: $0) }.flatMap { list in payload.type.flatMap { list.type($0)?.name } }
-        var records: [(rank: TaskRole, record: TaskRecord)] = []
-        for (row, id) in zip(rows, written.tasks) {
-            let rectifyDue = row.deadlines.map { ISOMoment.format($0.rectifyDue, in: zone) }
-            records.append(
-                (
-                    row.task.role,
-                    TaskRecord(
-                        id: id, department: row.task.department, departmentName: routing.departmentNames[row.task.department] ?? row.task.department,
-                        role: row.task.role.rawValue, roleName: row.task.role.chineseName, state: TaskState.dispatched.rawValue, rule: row.rule,
-                        listID: written.list ?? 0, dispatchedAt: ISOMoment.format(now, in: zone),
-                        acknowledgeDue: row.acknowledgeDue.map { ISOMoment.format($0, in: zone) }, rectifyDue: rectifyDue,
-                        rectifyWorkingDays: row.rectifyWorkingDays, limitsSource: row.task.limitsSource.rawValue,
-                        originalRectifyDue: rectifyDue, extensions: 0, pendingExtension: nil, measures: nil, disputeReason: nil,
-                        rejectionReason: nil, assignee: row.assignee, allowedActions: TaskLifecycle.allowedActions(in: .dispatched).map(\.rawValue),
-                        rowVersion: 1)
-                ))
-        }
-        // The order the issue is read in: by role, then by task id (stable sort keeps the ids' order).
-        records.sort { $0.rank < $1.rank }
-        let record = IssueRecord(
-            id: written.issue, tenant: tenant, state: payload.state, channel: payload.channel, compound: payload.compound,
-            building: payload.building, household: payload.household, type: payload.type, typeName: typeName, listVersion: version,
-            listID: written.list, description: payload.description, reportedAt: ISOMoment.format(reportedAt, in: zone),
-            receivedAt: ISOMoment.format(now, in: zone), reporter: intake.reporter.shown(unmasked: unmasked), reportedBy: reportedBy, possibleDuplicates: written.duplicates,
-            duplicateOf: nil, mergedFrom: [], mergedReporters: [], channelDetails: payload.details,
-            triage: payload.triageReason.map { IssueRecord.Triage(reason: $0, message: Self.triageMessage($0, type: payload.type)) },
-            tasks: records.map(\.record), photos: [], rowVersion: 1)
-        return (record, true)
+        let call = IntakeCall(
+            tenant: tenant, issue: issueJSON, tasks: tasksJSON, reportedAt: reportedAt, receivedAt: now, duplicatesFrom: duplicatesFrom,
+            notifyBefore: notifyBefore)
+        return PreparedIntake(call: call, payload: payload, rows: rows, version: version)
     }
 }
+
 
 /// The issue as `whistle_intake` takes it (`p_issue`).
 private struct IntakePayload: Encodable {
@@ -196,6 +220,27 @@ private struct IntakeCall: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+
+    /// The call with its arguments as SQL literals (for pgbench, which sends no binary binds).
+    var literalSQL: String {
+        func text(_ value: String) -> String { "'" + value.replacingOccurrences(of: "'", with: "''") + "'" }
+        func moment(_ value: Date?) -> String {
+            value.map { "to_timestamp(\(String(format: "%.6f", $0.timeIntervalSince1970)))" } ?? "NULL::timestamptz"
+        }
+        return """
+            SELECT out_issue, out_created, out_conflict, out_list, out_tasks, out_duplicates FROM whistle_intake(\(text(tenant)), \
+            \(text(issue))::jsonb, \(text(tasks))::jsonb, \(moment(reportedAt)), \(moment(receivedAt)), \(moment(duplicatesFrom)), \
+            \(moment(notifyBefore)));
+            """
+    }
+}
+
+/// A report checked, routed and ready to write.
+private struct PreparedIntake {
+    var call: IntakeCall
+    var payload: IntakePayload
+    var rows: [DispatchRow]
+    var version: String?
 }
 
 /// What `whistle_intake` wrote.

@@ -30,7 +30,7 @@ struct BenchIntake: AsyncParsableCommand {
         try await reportingFailures {
             BenchCommand.warnIfDebug()
             let logger = BenchCommand.logger
-            let (issues, tps, cost) = try await database.withDatabase(logger: logger) { settings, db -> (Double, Double, CPUCost) in
+            let (issues, sqlAlone, tps, cost) = try await database.withDatabase(logger: logger) { settings, db -> (Double, Double, Double, CPUCost) in
                 let configuration = try ConfigDirectory.read(URL(fileURLWithPath: database.config))
                 guard let files = configuration.tenant(tenant), let list = files.lists.versions.last else {
                     throw CommandFailure("tenant '\(tenant)' has no liability list")
@@ -80,19 +80,37 @@ struct BenchIntake: AsyncParsableCommand {
                 let perSecond = Double(created) / Double(seconds)
                 BenchCommand.progress("intake: \(created) issues in \(seconds) s")
                 kill(pid, SIGTERM)
+                // PostgreSQL's share alone: the same reports' calls of whistle_intake, as the daemon
+                // sends them, driven by pgbench with the same client count. No daemon can make
+                // intake faster than this. (pgbench reads ":name" as a variable, even in a string:
+                // the reports' texts have no ASCII colon before a letter.)
+                let routing = TenantRouting(configuration)
+                guard let entry = routing.tenants[tenant] else { throw CommandFailure("the configuration has no tenant \(tenant)") }
+                let store = IssueStore(database: db)
+                var scripts: [String] = []
+                for index in 0..<32 {
+                    let report = IssueIntake(
+                        channel: .whistle, compound: compounds[index % compounds.count], type: list.types[index % list.types.count].code,
+                        description: "压测问题 \(index)", reportedAt: Date())
+                    scripts.append(try await store.intakeStatementText(report, tenant: tenant, routing: entry, now: Date(), actor: "bench"))
+                }
+                BenchCommand.progress("intake SQL alone: pgbench runs whistle_intake with \(clients) clients for \(seconds) s")
+                let sqlAlone = try PgBench.tps(settings: settings, scripts: scripts, clients: clients, threads: min(clients, 2), seconds: seconds)
                 // pgbench on its own database of the same server, same client count.
                 let pgbenchDatabase = "pgbench_\(getpid())"
                 try await EmbeddedPostgres.createDatabase(pgbenchDatabase, settings: settings.with(database: "postgres"), logger: logger)
                 BenchCommand.progress("pgbench: initializing (scale 10) and running \(seconds) s with \(clients) clients")
                 let tps = try PgBench.tps(
                     settings: settings.with(database: pgbenchDatabase), clients: clients, threads: min(clients, 2), seconds: seconds)
-                return (perSecond, tps, cost)
+                return (perSecond, sqlAlone, tps, cost)
             }
             BenchCommand.figure("intake_per_second", issues, "issues/s")
             BenchCommand.figure("daemon_cpu_per_issue", cost.daemon, "µs", decimals: 0)
             BenchCommand.figure("postgres_cpu_per_issue", cost.postgres, "µs", decimals: 0)
+            BenchCommand.figure("intake_sql_alone_per_second", sqlAlone, "issues/s")
             BenchCommand.figure("pgbench_tps", tps, "tps")
             BenchCommand.figure("intake_ratio_to_pgbench", issues / tps, "x", decimals: 2)
+            BenchCommand.figure("intake_sql_alone_ratio_to_pgbench", sqlAlone / tps, "x", decimals: 2)
         }
     }
 
