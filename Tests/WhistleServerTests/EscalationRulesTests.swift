@@ -19,11 +19,12 @@ struct EscalationRulesTests {
     /// 濉溪县 with a reporting-in limit of 4 hours and its directory changed by `directory`; with
     /// `through2027`, its calendar also covers 2027 (`extendedThrough2027`).
     func routing(
-        acknowledgeHours: Int? = 4, through2027: Bool = false, directory change: (inout Directory) -> Void = { _ in }
+        acknowledgeHours: Int? = 4, through2027: Bool = false, ladder: EscalationLadder? = nil, directory change: (inout Directory) -> Void = { _ in }
     ) throws -> TenantRouting {
         var config = try ConfigDirectory.read(TestPostgres.configDirectory)
         let index = try #require(config.tenants.firstIndex { $0.directory.tenant.code == "suixi" })
         config.tenants[index].deadlines.defaults.acknowledgeHours = acknowledgeHours
+        if let ladder { config.tenants[index].escalation = ladder }
         change(&config.tenants[index].directory)
         if through2027 { config = try extendedThrough2027(config, calendar: config.tenants[index].directory.tenant.calendar) }
         return TenantRouting(config)
@@ -296,6 +297,77 @@ struct EscalationRulesTests {
             await daemon.settle()
             #expect(try await rungs(db, task: zjj, track: "rectify").prefix(2) == ["remind", "urge"])
             try await daemon.stop()
+        }
+    }
+
+    @Test("a ladder whose first rung falls past the calendar is told at dispatch, and armed once the calendar covers it")
+    func firstRungCaughtUp() async throws {
+        let db = try await TestPostgres.migratedDatabase("ladder_first_rung")
+        try await db.loadSampleConfiguration()
+        let clock = ManualClock(now: at("2026-12-21T09:00:00+08:00"))
+        // An office's own ladder that first presses four working days after the deadline.
+        let late = EscalationLadder(
+            rectify: [EscalationRung(code: "urge", action: .urge, anchor: .rectifyDue, offset: EscalationOffset(4, .workingDays), targets: [.handler])],
+            acknowledge: [])
+        let routing = try routing(acknowledgeHours: nil, ladder: late)
+        let office = try await db.token("suixi", .office)
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            let (zjj, _, issue) = try await report(client, token: office)
+            let due = try #require(try await db.scalar("SELECT rectify_due FROM tasks WHERE task_id = \(zjj)", as: Date.self))
+            #expect(ISOMoment.format(due, in: zone).hasPrefix("2026-12-"))
+            // The deadline stands; the rung after it cannot be counted, and the office hears so.
+            #expect(try await count(db, "SELECT count(*)::int FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'rectify' AND state = 'armed'") == 1)
+            #expect(try await count(db, "SELECT count(*)::int FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify'") == 0)
+            let stopped = try await db.scalar(
+                """
+                SELECT (details->>'track') || ' ' || (details->>'issue') || ' ' || (details->>'reason') FROM events
+                WHERE subject_id = \(String(zjj)) AND kind = 'escalation.unscheduled'
+                """, as: String.self)
+            #expect(stopped?.hasPrefix("rectify \(issue["id"] as? NSNumber ?? 0) ") == true)
+            #expect(stopped?.contains("2027") == true)
+            let timeline = try await get(client, "/v1/tenants/suixi/issues/\(issue["id"] as? NSNumber ?? 0)/timeline", token: office)
+            let kinds = (timeline["items"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+            #expect(kinds.contains("escalation.unscheduled"))
+
+            // The next year is added: the rung is armed where the calendar now puts it.
+            let extended = try self.routing(acknowledgeHours: nil, through2027: true, ladder: late)
+            let caught = try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now())
+            #expect(caught.laddersResumed >= 1 && caught.stillUncounted == 0)
+            let press = try extended.tenants["suixi"]!.policy!.calendar.addWorkingDays(from: due, days: 4, in: zone)
+            #expect(ISOMoment.format(press, in: zone).hasPrefix("2027-01-"))
+            #expect(try await db.scalar("SELECT due_at FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'", as: Date.self) == press)
+            #expect(try await db.scalar("SELECT details->>'rung' FROM events WHERE subject_id = \(String(zjj)) AND kind = 'escalation.rescheduled'", as: String.self) == "urge")
+        }
+    }
+
+    @Test("an extension into a year the calendar does not cover stops the ladder with an event, not silently, and the catch-up resumes it")
+    func extensionPastTheCalendar() async throws {
+        let db = try await TestPostgres.migratedDatabase("ladder_extension_2027")
+        try await db.loadSampleConfiguration()
+        let clock = ManualClock(now: at("2026-12-21T09:00:00+08:00"))
+        let routing = try routing(acknowledgeHours: nil)
+        let office = try await db.token("suixi", .office)
+        let handler = try await db.token("suixi", .handler, department: "zjj")
+        let app = try testApplication(db, routing: routing, clock: { clock.now() })
+        try await app.test(.router) { client in
+            let (zjj, _, _) = try await report(client, token: office)
+            #expect(try await count(db, "SELECT count(*)::int FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'") == 1)
+            clock.advance(to: at("2026-12-22T10:00:00+08:00"))
+            _ = try await post(client, "/v1/tenants/suixi/tasks/\(zjj)/acknowledge", token: handler)
+            _ = try await post(
+                client, "/v1/tenants/suixi/tasks/\(zjj)/request-extension", token: handler,
+                #"{"until": "2027-01-08T09:00:00+08:00", "reason": "冬季施工条件不足"}"#)
+            _ = try await post(client, "/v1/tenants/suixi/tasks/\(zjj)/approve-extension", token: office)
+            // The new deadline is wall time and stands; the reminder a working day before it cannot be counted.
+            #expect(try await db.scalar("SELECT due_at FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'rectify' AND state = 'armed'", as: Date.self) == at("2027-01-08T09:00:00+08:00"))
+            #expect(try await count(db, "SELECT count(*)::int FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'") == 0)
+            #expect(try await count(db, "SELECT count(*)::int FROM events WHERE subject_id = \(String(zjj)) AND kind = 'escalation.unscheduled' AND details->>'track' = 'rectify'") == 1)
+
+            let extended = try self.routing(acknowledgeHours: nil, through2027: true)
+            let caught = try await DeadlineCatchUp(database: db.database, routing: extended).run(now: clock.now())
+            #expect(caught.laddersResumed == 1 && caught.stillUncounted == 0)
+            #expect(try await db.scalar("SELECT due_at FROM timers WHERE subject_id = \(String(zjj)) AND kind = 'ladder.rectify' AND state = 'armed'", as: Date.self) == at("2027-01-07T09:00:00+08:00"))
         }
     }
 

@@ -109,12 +109,20 @@ public struct DeadlineCatchUp: Sendable {
             }
             if let state = try await EscalationStore.ladderState(task: task.task, tenant: tenant, lock: false, on: connection, logger: logger) {
                 let ladder = try await EscalationStore.ladder(state.ladderID, fallback: routing.ladder, on: connection, logger: logger)
-                for timer in LadderTimer.next(
+                let next = LadderTimer.plan(
                     ladder: ladder, tracks: tracks, fired: state.fired, anchors: state.anchors, calendar: policy.calendar, zone: routing.timeZone)
-                {
+                for timer in next.timers {
                     try await TimerStore.arm(
                         TimerKey(tenant: tenant, subjectKind: "task", subjectID: subject, kind: timer.track.timerKind), due: timer.at,
                         details: timer.details, on: connection, logger: logger)
+                }
+                // The deadline is counted but a rung past it is not (yet): the track waits for the
+                // next start, as any stopped ladder does. Written once: the deadline is set now.
+                for stopped in next.unscheduled {
+                    try await EventLog.append(
+                        tenant: tenant, subject: ("task", subject), kind: "escalation.unscheduled", actor: "whistle", at: now,
+                        details: stopped.details.merging(["issue": String(task.issue)]) { old, _ in old }, on: connection, logger: logger)
+                    outcome.stillUncounted += 1
                 }
             }
             var details = [

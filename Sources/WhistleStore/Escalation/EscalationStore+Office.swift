@@ -259,7 +259,7 @@ extension EscalationStore {
             try await EventLog.append(
                 tenant: tenant, subject: record.subject, kind: "escalation.talkHeld", actor: actor, at: now, details: details,
                 on: connection, logger: logger)
-            try await Self.rearm(task: task, tenant: tenant, tracks: [.rectify], routing: routing, on: connection, logger: logger)
+            try await Self.rearm(task: task, tenant: tenant, tracks: [.rectify], routing: routing, now: now, on: connection, logger: logger)
             return try await Self.read(id, lock: false, zone: zone, on: connection, logger: logger)
         }
     }

@@ -105,23 +105,31 @@ public struct EscalationStore: Sendable {
 
     /// Arms each track's timer for its next rung, or disarms it when the next rung waits for an
     /// anchor or none is left. Runs in the caller's transaction, after the change that moved an
-    /// anchor (an extension, a talk's promise, a rejection that reopens the work).
+    /// anchor (an extension, a talk's promise, a rejection that reopens the work). A rung the
+    /// calendar cannot count (an extension into a year not in it yet) stops the track with
+    /// `escalation.unscheduled`, which `DeadlineCatchUp` resumes once the year is added.
     static func rearm(
-        task: Int64, tenant: String, tracks: [EscalationTrack], routing: TenantRouting.Tenant, on connection: PostgresConnection, logger: Logger
+        task: Int64, tenant: String, tracks: [EscalationTrack], routing: TenantRouting.Tenant, now: Date, on connection: PostgresConnection,
+        logger: Logger
     ) async throws {
         guard let policy = routing.policy,
             let state = try await ladderState(task: task, tenant: tenant, lock: false, on: connection, logger: logger)
         else { return }
         let ladder = try await ladder(state.ladderID, fallback: routing.ladder, on: connection, logger: logger)
-        let next = LadderTimer.next(
+        let next = LadderTimer.plan(
             ladder: ladder, tracks: tracks, fired: state.fired, anchors: state.anchors, calendar: policy.calendar, zone: routing.timeZone)
         for track in tracks {
             let key = TimerKey(tenant: tenant, subjectKind: "task", subjectID: String(task), kind: track.timerKind)
-            if let timer = next.first(where: { $0.track == track }) {
+            if let timer = next.timers.first(where: { $0.track == track }) {
                 try await TimerStore.arm(key, due: timer.at, details: timer.details, on: connection, logger: logger)
             } else {
                 try await TimerStore.disarm(key, on: connection, logger: logger)
             }
+        }
+        for stopped in next.unscheduled {
+            try await EventLog.append(
+                tenant: tenant, subject: ("task", String(task)), kind: "escalation.unscheduled", actor: "whistle", at: now,
+                details: stopped.details.merging(["issue": String(state.issueID)]) { old, _ in old }, on: connection, logger: logger)
         }
     }
 }

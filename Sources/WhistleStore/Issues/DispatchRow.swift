@@ -14,6 +14,9 @@ struct DispatchRow: Sendable {
     var acknowledgeDue: Date?
     /// The first rung of each ladder, armed beside the deadlines.
     var ladderTimers: [LadderTimer] = []
+    /// The ladders whose first rung the calendar cannot count (a custom ladder's rung past the
+    /// calendar's last year): dispatched all the same, with `escalation.unscheduled` in the trail.
+    var unscheduledLadders: [LadderTimer.Unscheduled] = []
     /// For a specialist team with a roster: the member on duty, and when their shift ends (or,
     /// in a gap of the roster, nobody until the next shift starts).
     var assignee: String?
@@ -39,7 +42,7 @@ struct DispatchRow: Sendable {
             var anchors: [EscalationAnchor: Date] = [:]
             anchors[.rectifyDue] = deadlines?.rectifyDue
             anchors[.acknowledgeDue] = acknowledgeDue
-            ladderTimers = LadderTimer.next(
+            (ladderTimers, unscheduledLadders) = LadderTimer.plan(
                 ladder: routing.ladder, tracks: EscalationTrack.allCases, fired: [:], anchors: anchors, calendar: policy.calendar,
                 zone: routing.timeZone)
         }
@@ -84,17 +87,36 @@ struct LadderTimer: Sendable, Hashable {
 
     var details: String { #"{"rung": "\#(rung)"}"# }
 
-    /// The next rung of each track, skipping the tracks whose next rung waits for an anchor.
-    static func next(
+    /// The next rung of each track, skipping the tracks whose next rung waits for an anchor, and
+    /// the tracks whose next rung the calendar cannot count (it ran out), with why: the caller
+    /// writes `escalation.unscheduled` for those, so the office hears and `DeadlineCatchUp`
+    /// resumes them once the next year is in.
+    static func plan(
         ladder: EscalationLadder, tracks: [EscalationTrack], fired: [EscalationTrack: Set<String>], anchors: [EscalationAnchor: Date],
         calendar: WorkCalendar, zone: TimeZone
-    ) -> [LadderTimer] {
-        tracks.compactMap { track in
-            // A moment the calendar cannot count (it ran out) arms nothing; the deadline timers still stand.
-            guard let next = try? ladder.next(on: track, fired: fired[track] ?? [], anchors: anchors, calendar: calendar, in: zone),
-                let at = next.moment
-            else { return nil }
-            return LadderTimer(track: track, rung: next.rung.code, at: at)
+    ) -> (timers: [LadderTimer], unscheduled: [Unscheduled]) {
+        var timers: [LadderTimer] = []
+        var unscheduled: [Unscheduled] = []
+        for track in tracks {
+            do throws(WorkCalendarError) {
+                if let next = try ladder.next(on: track, fired: fired[track] ?? [], anchors: anchors, calendar: calendar, in: zone),
+                    let at = next.moment
+                {
+                    timers.append(LadderTimer(track: track, rung: next.rung.code, at: at))
+                }
+            } catch {
+                unscheduled.append(Unscheduled(track: track, reason: error.description))
+            }
         }
+        return (timers, unscheduled)
+    }
+
+    /// A track whose next rung the calendar cannot count.
+    struct Unscheduled: Sendable, Hashable {
+        var track: EscalationTrack
+        var reason: String
+
+        /// The details of its `escalation.unscheduled` event (as `LadderClimb` writes them).
+        var details: [String: String] { ["track": track.rawValue, "reason": reason] }
     }
 }

@@ -128,6 +128,7 @@ extension IssueStore {
                 rectifyWorkingDays: row.rectifyWorkingDays, acknowledgeHours: row.task.limits.acknowledgeHours,
                 limitsSource: row.task.limitsSource.rawValue, event: row.dispatchedDetails(zone: zone),
                 deadlineUnset: row.deadlineProblem.map { ["reason": $0] },
+                trail: row.unscheduledLadders.map { TrailPayload(kind: "escalation.unscheduled", details: $0.details) },
                 assignee: row.assignee, timers: row.timers.map { TimerPayload(kind: $0.kind, at: $0.at.unixMicroseconds, details: $0.details) })
         }
         let encoder = JSONEncoder.sorted
@@ -178,8 +179,15 @@ private struct TaskPayload: Encodable {
     var limitsSource: String
     var event: [String: String]
     var deadlineUnset: [String: String]?
+    /// Further events of the task, after `task.dispatched` and `task.deadlineUnset` (sql/0022).
+    var trail: [TrailPayload]
     var assignee: String?
     var timers: [TimerPayload]
+}
+
+private struct TrailPayload: Encodable {
+    var kind: String
+    var details: [String: String]
 }
 
 private struct TimerPayload: Encodable {

@@ -124,7 +124,7 @@ extension IssueStore {
                     // The deadline stands: back to work under the same timer (it fires at once if it passed).
                     try await TimerStore.arm(key("rectify"), due: due, on: connection, logger: logger)
                 }
-                try await EscalationStore.rearm(task: taskID, tenant: tenant, tracks: [.rectify], routing: routing, on: connection, logger: logger)
+                try await EscalationStore.rearm(task: taskID, tenant: tenant, tracks: [.rectify], routing: routing, now: now, on: connection, logger: logger)
             case .close:
                 try await connection.query("UPDATE tasks SET closed_at = \(now) WHERE task_id = \(taskID)", logger: logger)
                 try await TimerStore.disarmAll(tenant: tenant, subjectKind: "task", subjectID: subject, on: connection, logger: logger)
@@ -160,7 +160,7 @@ extension IssueStore {
                     """, logger: logger)
                 try await TimerStore.arm(key("rectify"), due: until, on: connection, logger: logger)
                 // The ladder's next rung counts from the new deadline.
-                try await EscalationStore.rearm(task: taskID, tenant: tenant, tracks: [.rectify], routing: routing, on: connection, logger: logger)
+                try await EscalationStore.rearm(task: taskID, tenant: tenant, tracks: [.rectify], routing: routing, now: now, on: connection, logger: logger)
                 details["previousDue"] = task.rectifyDue.map { ISOMoment.format($0, in: zone) }
                 details["rectifyDue"] = ISOMoment.format(until, in: zone)
                 details["requestReason"] = task.pendingReason

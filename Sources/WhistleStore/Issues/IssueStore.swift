@@ -178,6 +178,11 @@ public struct IssueStore: Sendable {
                     tenant: tenant, subject: ("task", subject), kind: "task.deadlineUnset", actor: "whistle", at: now,
                     details: ["issue": String(issueID), "reason": problem], on: connection, logger: logger)
             }
+            for stopped in row.unscheduledLadders {
+                try await EventLog.append(
+                    tenant: tenant, subject: ("task", subject), kind: "escalation.unscheduled", actor: "whistle", at: now,
+                    details: stopped.details.merging(["issue": String(issueID)]) { old, _ in old }, on: connection, logger: logger)
+            }
         }
     }
 
