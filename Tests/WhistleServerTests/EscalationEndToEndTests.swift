@@ -136,6 +136,14 @@ struct EscalationEndToEndTests {
                 }
                 func names(_ items: [LoopbackReceivers.Received]) -> [String] { items.map { "\($0.kind):\($0.name)" }.sorted() }
 
+                // The whistle: 县住建局 hears of its task at once, on its robots, with its deadline.
+                await daemon.settle()
+                let whistle = news()
+                #expect(names(whistle) == ["dingtalk:zjj", "wecom:wecom-zjj"])
+                #expect(whistle.allSatisfy { $0.text.contains("吹哨派单") && $0.text.contains("整改期限为2026年9月29日 09:00") })
+                #expect(whistle.allSatisfy { $0.text.contains("问题 #\(issue["id"] as? NSNumber ?? 0)，任务 #\(task)）派给您单位，作为牵头部门办理") })
+                #expect(whistle.allSatisfy { Set($0.mentions) == ["13800000003", "13800000004"] })
+
                 // 提醒: one working day before the deadline, to the handler and the liaison.
                 clock.advance(to: at("2026-09-28T08:59:00+08:00"))
                 await daemon.settle()

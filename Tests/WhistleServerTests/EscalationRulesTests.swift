@@ -164,6 +164,11 @@ struct EscalationRulesTests {
             try await app.test(.router) { client in
                 let daemon = await EscalationEndToEndTests.Daemon(db, routing: routing, clock: clock, node: "unnotified")
                 let (zjj, town, _) = try await report(client, token: office)
+                // Nobody at 濉溪镇 can be told of its task either: said at dispatch.
+                let untold = try await db.scalar(
+                    "SELECT details->>'reason' FROM events WHERE kind = 'task.unnotified' AND subject_id = \(String(town))", as: String.self)
+                #expect(untold?.contains("未配置通知渠道") == true)
+                #expect(try await count(db, "SELECT count(*)::int FROM events WHERE kind = 'task.unnotified' AND subject_id = \(String(zjj))") == 0)
                 clock.advance(to: at("2026-09-28T09:00:00+08:00"))
                 await daemon.settle()
 
@@ -180,7 +185,11 @@ struct EscalationRulesTests {
                     await daemon.dispatcher.deliverDue()
                 }
                 let dead = try await get(client, "/v1/tenants/suixi/notifications?state=dead", token: office)
-                let items = dead["items"] as? [[String: Any]] ?? []
+                // The whistle at dispatch and the reminder, each after ten attempts.
+                let all = dead["items"] as? [[String: Any]] ?? []
+                #expect(all.compactMap { $0["eventKind"] as? String }.sorted() == ["task.dispatched", "task.escalated"])
+                #expect(all.allSatisfy { $0["attempts"] as? Int == 10 })
+                let items = all.filter { $0["eventKind"] as? String == "task.escalated" }
                 #expect(items.count == 1)
                 #expect(items.first?["attempts"] as? Int == 10)
                 #expect((items.first?["lastError"] as? String)?.contains("503") == true)

@@ -131,7 +131,7 @@ extension WebRoutes {
             "issue.received": "受理", "issue.triaged": "进入待分拨", "task.dispatched": "派单", "issue.closed": "问题办结", "photo.added": "上传照片",
             "issue.reclassified": "重新分类", "issue.merged": "合并", "task.escalated": "督办升级", "issue.reopened": "重新打开",
             "issue.returnVisit": "回访", "task.handedOff": "交接班", "issue.possibleDuplicate": "疑似重复",
-            "task.deadlineUnset": "整改期限暂未能计算", "task.deadlineSet": "补定整改期限", "escalation.unscheduled": "督办升级暂停",
+            "task.deadlineUnset": "整改期限暂未能计算", "task.unnotified": "派单通知无人可达", "task.deadlineSet": "补定整改期限", "escalation.unscheduled": "督办升级暂停",
             "escalation.rescheduled": "督办升级恢复", "task.handoffFailed": "交接班未成", "task.handoffResumed": "恢复交接班",
         ]
         return names[kind] ?? kind

@@ -122,13 +122,20 @@ extension IssueStore {
             rows = plan.tasks.map { DispatchRow($0, rule: rules[$0.department] ?? "", routing: routing, now: now, overrides: overrides) }
         }
         let tasks = rows.map { row in
-            TaskPayload(
+            let (notice, recipients) = row.notice(
+                compound: intake.compound, building: intake.building, household: intake.household, issueType: payload.type,
+                description: payload.description, routing: routing)
+            // Nobody could be told of the task: an event of its own, never a silent skip.
+            let unnotified = recipients.reachesNobody
+                ? [TrailPayload(kind: "task.unnotified", details: ["reason": recipients.unreachable.joined(separator: "；")])] : []
+            return TaskPayload(
                 department: row.task.department, role: row.task.role.rawValue, rule: row.rule,
                 acknowledgeDue: row.acknowledgeDue?.unixMicroseconds, rectifyDue: row.deadlines?.rectifyDue.unixMicroseconds,
                 rectifyWorkingDays: row.rectifyWorkingDays, acknowledgeHours: row.task.limits.acknowledgeHours,
                 limitsSource: row.task.limitsSource.rawValue, event: row.dispatchedDetails(zone: zone),
                 deadlineUnset: row.deadlineProblem.map { ["reason": $0] },
-                trail: row.unscheduledLadders.map { TrailPayload(kind: "escalation.unscheduled", details: $0.details) },
+                trail: row.unscheduledLadders.map { TrailPayload(kind: "escalation.unscheduled", details: $0.details) } + unnotified,
+                notice: notice, deliveries: recipients.deliveries.map(DeliveryPayload.init),
                 assignee: row.assignee, timers: row.timers.map { TimerPayload(kind: $0.kind, at: $0.at.unixMicroseconds, details: $0.details) })
         }
         let encoder = JSONEncoder.sorted
@@ -181,8 +188,25 @@ private struct TaskPayload: Encodable {
     var deadlineUnset: [String: String]?
     /// Further events of the task, after `task.dispatched` and `task.deadlineUnset` (sql/0022).
     var trail: [TrailPayload]
+    /// The whistle to the department (`DispatchNotice`), an outbox row per delivery (sql/0022).
+    var notice: NotificationMessage
+    var deliveries: [DeliveryPayload]
     var assignee: String?
     var timers: [TimerPayload]
+}
+
+private struct DeliveryPayload: Encodable {
+    var department: String
+    var channel: String
+    var endpoint: String
+    var mentions: [String]
+
+    init(_ delivery: EscalationRecipients.Delivery) {
+        department = delivery.department
+        channel = delivery.channel.kind.rawValue
+        endpoint = delivery.channel.endpoint
+        mentions = delivery.mentions
+    }
 }
 
 private struct TrailPayload: Encodable {

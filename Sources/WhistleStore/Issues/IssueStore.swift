@@ -136,6 +136,14 @@ public struct IssueStore: Sendable {
         let rules = rules ?? Self.rules(decision, routing: routing, compound: compound, reportedAt: reportedAt)
         let teams = tasks.map(\.department).filter { code in routing.rosters.teams.contains { $0.team == code } }
         let overrides = try await RosterStore.overrides(teams: teams, after: now, on: connection, logger: logger)
+        // What the whistle to each department says of the issue.
+        var issue: (building: String?, household: String?, type: String?, description: String) = (nil, nil, nil, "")
+        for try await r in try await connection.query(
+            "SELECT building_code, household, issue_type, description FROM issues WHERE tenant_id = \(tenant) AND issue_id = \(issueID)",
+            logger: logger
+        ).decode((String?, String?, String?, String).self) {
+            issue = r
+        }
         for task in tasks {
             let row = DispatchRow(task, rule: rules[task.department] ?? "", routing: routing, now: now, overrides: overrides)
             let deadlines = row.deadlines
@@ -182,6 +190,17 @@ public struct IssueStore: Sendable {
                 try await EventLog.append(
                     tenant: tenant, subject: ("task", subject), kind: "escalation.unscheduled", actor: "whistle", at: now,
                     details: stopped.details.merging(["issue": String(issueID)]) { old, _ in old }, on: connection, logger: logger)
+            }
+            let (message, recipients) = row.notice(
+                compound: compound, building: issue.building, household: issue.household, issueType: issue.type, description: issue.description,
+                routing: routing, issue: "#\(issueID)", task: "#\(taskID)")
+            try await OutboxStore.enqueue(
+                recipients.deliveries, message: message, tenant: tenant, escalation: nil, eventKind: "task.dispatched", now: now, on: connection,
+                logger: logger)
+            if recipients.reachesNobody {
+                try await EventLog.append(
+                    tenant: tenant, subject: ("task", subject), kind: "task.unnotified", actor: "whistle", at: now,
+                    details: ["issue": String(issueID), "reason": recipients.unreachable.joined(separator: "；")], on: connection, logger: logger)
             }
         }
     }

@@ -1,8 +1,14 @@
--- Intake as in 0020, with a task's further events from the daemon (p_tasks[].trail: an array
--- of {kind, details}, written after its task.dispatched and task.deadlineUnset, the issue added
--- to the details). The first is escalation.unscheduled: a ladder whose first rung the working-
--- day calendar cannot count (it runs out before the rung) was armed by nothing and said nothing;
--- now the office hears it and DeadlineCatchUp resumes the ladder once the next year is in.
+-- Intake as in 0020, and:
+-- * a task's further events from the daemon (p_tasks[].trail: an array of {kind, details},
+--   written after its task.dispatched and task.deadlineUnset, the issue added to the details):
+--   escalation.unscheduled, a ladder whose first rung the working-day calendar cannot count (it
+--   runs out before the rung), which was armed by nothing and said nothing, so that the office
+--   hears it and DeadlineCatchUp resumes the ladder once the next year is in; task.unnotified,
+--   a department nobody of which could be told of its task;
+-- * the whistle to each department (p_tasks[].notice, the message, and p_tasks[].deliveries,
+--   {department, channel, endpoint, mentions}): an outbox row per delivery, in the same
+--   transaction as the task. Until now a department heard of a new task first from the
+--   reminder at its reporting-in deadline.
 
 CREATE OR REPLACE FUNCTION whistle_intake(
     p_tenant text, p_issue jsonb, p_tasks jsonb, p_reported_at timestamptz, p_received_at timestamptz,
@@ -104,6 +110,15 @@ BEGIN
         -- member's shift end.
         SELECT p_tenant, 'task', task.task_id::text, l->>'kind', timestamptz 'epoch' + (l->>'at')::bigint * interval '1 microsecond', l->'details'
         FROM task CROSS JOIN LATERAL jsonb_array_elements(coalesce(task.v->'timers', '[]')) AS l),
+    -- The whistle to each task's department, one outbox row per delivery; the message names the
+    -- issue and the task, whose numbers only this statement knows.
+    told AS (
+        INSERT INTO outbox (tenant_id, event_kind, department_code, channel, endpoint, message, mentions, created_at, next_attempt_at)
+        SELECT p_tenant, 'task.dispatched', d->>'department', d->>'channel', d->>'endpoint',
+               jsonb_set(task.v->'notice', '{lines,0}',
+                         to_jsonb(replace(replace(task.v->'notice'->'lines'->>0, '#{issue}', '#' || out_issue), '#{task}', '#' || task.task_id))),
+               ARRAY(SELECT jsonb_array_elements_text(d->'mentions')), p_received_at, p_received_at
+        FROM task CROSS JOIN LATERAL jsonb_array_elements(coalesce(task.v->'deliveries', '[]')) AS d),
     trail AS (
         INSERT INTO events (tenant_id, subject_kind, subject_id, kind, actor, occurred_at, details)
         SELECT p_tenant, e.subject_kind, e.subject_id, e.kind, e.actor, p_received_at, e.details
