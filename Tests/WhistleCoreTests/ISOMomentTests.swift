@@ -51,7 +51,7 @@ struct ISOMomentTests {
         return text + "\(sign)\(pad(abs(offset) / 3600)):\(pad(abs(offset) % 3600 / 60))"
     }
 
-    @Test("moments print as Foundation's calendar prints them, in zones east and west, across DST and before 1970")
+    @Test("moments print as Foundation's calendar prints them (ISO and the notices' Chinese), in zones east and west, across DST and before 1970")
     func formatsAsTheCalendar() {
         var generator = SplitMix64(seed: 20_261_204)
         let zones = ["Asia/Shanghai", "UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "America/St_Johns"].map { TimeZone(identifier: $0)! }
@@ -64,6 +64,13 @@ struct ISOMomentTests {
                 let text = ISOMoment.format(moment, in: zone)
                 #expect(text == Self.calendarFormat(moment, in: zone), "\(seconds) in \(zone.identifier)")
                 if text != Self.calendarFormat(moment, in: zone) { return }
+                // The notices' "2026年9月29日 09:00" counts the same way.
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = zone
+                let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: moment)
+                let chinese = String(format: "%d年%d月%d日 %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+                #expect(EscalationNotice.chineseMoment(moment, in: zone) == chinese, "\(seconds) in \(zone.identifier)")
+                if EscalationNotice.chineseMoment(moment, in: zone) != chinese { return }
             }
         }
     }

@@ -61,10 +61,9 @@ public struct EscalationFacts: Sendable, Hashable {
 public enum EscalationNotice {
     /// "2026年11月24日 17:30".
     public static func chineseMoment(_ date: Date, in zone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%d年%d月%d日 %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+        let (day, second, _, _) = ISOMoment.local(date, in: zone)
+        let (hour, minute) = (second / 3600, second % 3600 / 60)
+        return "\(day.year)年\(day.month)月\(day.day)日 \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute)"
     }
 
     /// The message (and document) a rung sends when it fires. `newDeadline` is a supervision

@@ -101,6 +101,17 @@ public struct EscalationRecipients: Sendable, Hashable {
         return result
     }
 
+    /// A team's officer on duty: the team's channels, naming the officer and @-mentioning their
+    /// mobile (a hand-off, the whistle at dispatch).
+    public static func onDuty(_ name: String, mobile: String?, team: Department, in directory: Directory) -> EscalationRecipients {
+        var result = EscalationRecipients(people: [name])
+        result.deliveries = directory.channels(of: team).map {
+            Delivery(department: team.code, departmentName: team.name, channel: $0, mentions: mobile.map { [$0] } ?? [], people: [name])
+        }
+        if result.deliveries.isEmpty { result.unreachable = ["当班人员\(name)：\(team.name)未配置通知渠道"] }
+        return result
+    }
+
     /// Every member unit (成员单位) of the campaign: the functional, territorial and team
     /// departments, each through its channels. An approved public notice goes to all of them.
     public static func memberUnits(of directory: Directory) -> EscalationRecipients {

@@ -119,9 +119,7 @@ public struct DeadlineCatchUp: Sendable {
                 // The deadline is counted but a rung past it is not (yet): the track waits for the
                 // next start, as any stopped ladder does. Written once: the deadline is set now.
                 for stopped in next.unscheduled {
-                    try await EventLog.append(
-                        tenant: tenant, subject: ("task", subject), kind: "escalation.unscheduled", actor: "whistle", at: now,
-                        details: stopped.details.merging(["issue": String(task.issue)]) { old, _ in old }, on: connection, logger: logger)
+                    try await stopped.record(task: task.task, issue: task.issue, tenant: tenant, at: now, on: connection, logger: logger)
                     outcome.stillUncounted += 1
                 }
             }

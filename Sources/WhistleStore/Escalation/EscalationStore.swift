@@ -127,9 +127,7 @@ public struct EscalationStore: Sendable {
             }
         }
         for stopped in next.unscheduled {
-            try await EventLog.append(
-                tenant: tenant, subject: ("task", String(task)), kind: "escalation.unscheduled", actor: "whistle", at: now,
-                details: stopped.details.merging(["issue": String(state.issueID)]) { old, _ in old }, on: connection, logger: logger)
+            try await stopped.record(task: task, issue: state.issueID, tenant: tenant, at: now, on: connection, logger: logger)
         }
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PostgresNIO
 import WhistleCore
 
 /// A task about to be dispatched: its deadlines (or why they could not be set) and what its
@@ -118,5 +120,13 @@ struct LadderTimer: Sendable, Hashable {
 
         /// The details of its `escalation.unscheduled` event (as `LadderClimb` writes them).
         var details: [String: String] { ["track": track.rawValue, "reason": reason] }
+
+        /// Writes that event on `task` of `issue`, in the caller's transaction (the intake writes
+        /// it in its own statement from `details`).
+        func record(task: Int64, issue: Int64, tenant: String, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+            try await EventLog.append(
+                tenant: tenant, subject: ("task", String(task)), kind: "escalation.unscheduled", actor: "whistle", at: now,
+                details: details.merging(["issue": String(issue)]) { old, _ in old }, on: connection, logger: logger)
+        }
     }
 }

@@ -121,10 +121,11 @@ extension IssueStore {
                 for: plan.tasks.map(\.department), routing: routing, tenant: tenant, after: now)
             rows = plan.tasks.map { DispatchRow($0, rule: rules[$0.department] ?? "", routing: routing, now: now, overrides: overrides) }
         }
+        let subject = DispatchRow.NoticeSubject(
+            compound: intake.compound, building: intake.building, household: intake.household, issueType: payload.type,
+            description: payload.description, routing: routing)
         let tasks = rows.map { row in
-            let (notice, recipients) = row.notice(
-                compound: intake.compound, building: intake.building, household: intake.household, issueType: payload.type,
-                description: payload.description, routing: routing)
+            let (notice, recipients) = row.notice(subject, routing: routing)
             // Nobody could be told of the task: an event of its own, never a silent skip.
             let unnotified = recipients.reachesNobody
                 ? [TrailPayload(kind: "task.unnotified", details: ["reason": recipients.unreachable.joined(separator: "；")])] : []

@@ -137,12 +137,12 @@ public struct IssueStore: Sendable {
         let teams = tasks.map(\.department).filter { code in routing.rosters.teams.contains { $0.team == code } }
         let overrides = try await RosterStore.overrides(teams: teams, after: now, on: connection, logger: logger)
         // What the whistle to each department says of the issue.
-        var issue: (building: String?, household: String?, type: String?, description: String) = (nil, nil, nil, "")
+        var about = DispatchRow.NoticeSubject(compound: compound, building: nil, household: nil, issueType: nil, description: "", routing: routing)
         for try await r in try await connection.query(
             "SELECT building_code, household, issue_type, description FROM issues WHERE tenant_id = \(tenant) AND issue_id = \(issueID)",
             logger: logger
         ).decode((String?, String?, String?, String).self) {
-            issue = r
+            about = DispatchRow.NoticeSubject(compound: compound, building: r.0, household: r.1, issueType: r.2, description: r.3, routing: routing)
         }
         for task in tasks {
             let row = DispatchRow(task, rule: rules[task.department] ?? "", routing: routing, now: now, overrides: overrides)
@@ -187,13 +187,9 @@ public struct IssueStore: Sendable {
                     details: ["issue": String(issueID), "reason": problem], on: connection, logger: logger)
             }
             for stopped in row.unscheduledLadders {
-                try await EventLog.append(
-                    tenant: tenant, subject: ("task", subject), kind: "escalation.unscheduled", actor: "whistle", at: now,
-                    details: stopped.details.merging(["issue": String(issueID)]) { old, _ in old }, on: connection, logger: logger)
+                try await stopped.record(task: taskID, issue: issueID, tenant: tenant, at: now, on: connection, logger: logger)
             }
-            let (message, recipients) = row.notice(
-                compound: compound, building: issue.building, household: issue.household, issueType: issue.type, description: issue.description,
-                routing: routing, issue: "#\(issueID)", task: "#\(taskID)")
+            let (message, recipients) = row.notice(about, routing: routing, issue: "#\(issueID)", task: "#\(taskID)")
             try await OutboxStore.enqueue(
                 recipients.deliveries, message: message, tenant: tenant, escalation: nil, eventKind: "task.dispatched", now: now, on: connection,
                 logger: logger)

@@ -93,13 +93,9 @@ public struct RosterHandoff: TimerAction {
                     description,
                 ])
             if let department = routing.directory.departments.first(where: { $0.code == team.team }) {
-                let deliveries = routing.directory.channels(of: department).map {
-                    EscalationRecipients.Delivery(
-                        department: team.team, departmentName: department.name, channel: $0, mentions: member?.mobile.map { [$0] } ?? [],
-                        people: [member?.name ?? duty.member])
-                }
+                let recipients = EscalationRecipients.onDuty(member?.name ?? duty.member, mobile: member?.mobile, team: department, in: routing.directory)
                 try await OutboxStore.enqueue(
-                    deliveries, message: message, tenant: tenant, escalation: nil, eventKind: "task.handedOff", now: now, on: connection,
+                    recipients.deliveries, message: message, tenant: tenant, escalation: nil, eventKind: "task.handedOff", now: now, on: connection,
                     logger: logger)
             }
         }
